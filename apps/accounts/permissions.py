@@ -1,0 +1,117 @@
+"""Who may see and do what: the one place where roles turn into decisions.
+
+Every view, API endpoint and template asks these functions; none decides on its own. Read access
+to a team's records comes from a membership of that team (contributor or viewer) or from a
+global role that reads everything (committee member, auditor, administrator). Write access comes
+only from a contributor membership or from being an administrator, and never to an auditor:
+auditors write nothing, whatever other role they hold.
+
+Queryset scoping (``visible_systems``) lives here too, so that no list can show a row that
+``can_view_*`` would refuse.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.db.models import QuerySet
+
+from apps.accounts.models import Membership, Team
+
+if TYPE_CHECKING:
+    from apps.systems.models import AISystem
+
+
+def _is_active(user) -> bool:
+    return bool(user and user.is_authenticated and user.is_active)
+
+
+def team_roles(user) -> dict[int, str]:
+    """``{team_id: role}`` for the user's memberships, cached on the user object.
+
+    One query per request, however many checks a page makes.
+    """
+    if not _is_active(user):
+        return {}
+    cached = getattr(user, "_team_roles_cache", None)
+    if cached is None:
+        cached = dict(Membership.objects.filter(user=user).values_list("team_id", "role"))
+        user._team_roles_cache = cached
+    return cached
+
+
+def has_global_read(user) -> bool:
+    """Committee members, auditors and administrators read every team's records."""
+    return _is_active(user) and (user.is_superuser or user.is_committee_member or user.is_auditor)
+
+
+def may_write(user) -> bool:
+    """Whether the user may write anything at all (auditors never do)."""
+    return _is_active(user) and not user.is_auditor
+
+
+# --- Teams ---------------------------------------------------------------------------------------
+def can_read_team(user, team_id: int) -> bool:
+    return has_global_read(user) or team_id in team_roles(user)
+
+
+def can_write_team(user, team_id: int) -> bool:
+    """Contributors of the team and administrators write a team's records."""
+    if not may_write(user):
+        return False
+    if user.is_superuser:
+        return True
+    return team_roles(user).get(team_id) == Membership.Role.CONTRIBUTOR
+
+
+def visible_teams(user) -> QuerySet[Team]:
+    if has_global_read(user):
+        return Team.objects.all()
+    return Team.objects.filter(pk__in=list(team_roles(user)))
+
+
+def contributor_teams(user) -> QuerySet[Team]:
+    """The teams in which the user may create records."""
+    if not may_write(user):
+        return Team.objects.none()
+    if user.is_superuser:
+        return Team.objects.all()
+    team_ids = [
+        team_id for team_id, role in team_roles(user).items() if role == Membership.Role.CONTRIBUTOR
+    ]
+    return Team.objects.filter(pk__in=team_ids)
+
+
+# --- AI systems ----------------------------------------------------------------------------------
+def visible_systems(user) -> QuerySet[AISystem]:
+    """Every system the user may read, archived ones included (lists filter those out)."""
+    from apps.systems.models import AISystem
+
+    if has_global_read(user):
+        return AISystem.objects.all()
+    return AISystem.objects.filter(team_id__in=list(team_roles(user)))
+
+
+def can_view_system(user, system: AISystem) -> bool:
+    return can_read_team(user, system.team_id)
+
+
+def can_create_system(user) -> bool:
+    if not may_write(user):
+        return False
+    return user.is_superuser or Membership.Role.CONTRIBUTOR in team_roles(user).values()
+
+
+def can_edit_system(user, system: AISystem) -> bool:
+    """Archived systems are read-only until restored."""
+    return not system.is_archived and can_write_team(user, system.team_id)
+
+
+def can_archive_system(user, system: AISystem) -> bool:
+    return can_write_team(user, system.team_id)
+
+
+# --- Audit --------------------------------------------------------------------------------------
+def can_view_audit_log(user) -> bool:
+    """The global audit log spans every team, so only global readers open it."""
+    return has_global_read(user)

@@ -1,0 +1,86 @@
+"""Pieces shared by every FilterSet: reference-aware search, date ranges."""
+
+from __future__ import annotations
+
+import django_filters
+import django_filters.fields
+from django import forms
+from django.contrib.auth import get_user_model
+from django.db.models import Q
+
+from apps.core.models import AuditEvent
+
+
+class _ContentTypeField(django_filters.fields.ModelChoiceField):
+    def label_from_instance(self, obj):
+        model = obj.model_class()
+        return str(model._meta.verbose_name).capitalize() if model else obj.model
+
+
+class SearchFilterMixin(django_filters.FilterSet):
+    """A ``q`` search box over ``search_fields`` that also finds a record by its reference.
+
+    ``SYS-0042``, ``sys-42`` or ``42`` find the record with that primary key in addition to
+    text matches.
+    """
+
+    search_fields: list[str] = []
+    reference_model = None
+
+    q = django_filters.CharFilter(method="filter_search", label="Search")
+
+    def filter_search(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        condition = Q()
+        for field in self.search_fields:
+            condition |= Q(**{f"{field}__icontains": value})
+        if self.reference_model is not None:
+            pk = self.reference_model.parse_reference(value)
+            if pk is not None:
+                condition |= Q(pk=pk)
+        return queryset.filter(condition)
+
+
+def _audited_content_types(request):
+    from django.contrib.contenttypes.models import ContentType
+
+    from apps.core.audit import audited_models
+
+    models = audited_models()
+    ids = [ct.pk for ct in ContentType.objects.get_for_models(*models).values()]
+    return ContentType.objects.filter(pk__in=ids).order_by("model")
+
+
+class ContentTypeChoiceFilter(django_filters.ModelChoiceFilter):
+    field_class = _ContentTypeField
+
+
+class AuditEventFilterSet(django_filters.FilterSet):
+    user = django_filters.ModelChoiceFilter(
+        queryset=lambda request: get_user_model().objects.order_by("full_name"),
+        empty_label="Anyone",
+    )
+    model = ContentTypeChoiceFilter(
+        field_name="content_type",
+        queryset=_audited_content_types,
+        empty_label="Any kind of record",
+        label="Record type",
+    )
+    object_id = django_filters.NumberFilter(label="Record id", widget=forms.HiddenInput)
+    action = django_filters.ChoiceFilter(
+        choices=AuditEvent.Action.choices, empty_label="Any change"
+    )
+    date = django_filters.DateFromToRangeFilter(
+        field_name="timestamp",
+        label="Between",
+        widget=django_filters.widgets.DateRangeWidget(attrs={"type": "date"}),
+    )
+    q = django_filters.CharFilter(
+        field_name="object_repr", lookup_expr="icontains", label="Record name"
+    )
+
+    class Meta:
+        model = AuditEvent
+        fields = ["user", "model", "object_id", "action", "date", "q"]

@@ -1,0 +1,193 @@
+"""Building blocks shared by every app: references, archiving, audit log, governance settings."""
+
+from __future__ import annotations
+
+import re
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+
+class Level(models.IntegerChoices):
+    """The four levels used for risks and for system criticality, ordered so that max() works."""
+
+    LOW = 1, "Low"
+    MEDIUM = 2, "Medium"
+    HIGH = 3, "High"
+    CRITICAL = 4, "Critical"
+
+
+class ReferenceMixin:
+    """A stable human reference such as ``SYS-0042``, derived from the primary key.
+
+    The reference is a property, never stored: the primary key is the single source of truth.
+    """
+
+    REFERENCE_PREFIX = ""
+
+    @property
+    def reference(self) -> str:
+        return self.format_reference(self.pk) if self.pk else ""
+
+    @classmethod
+    def format_reference(cls, pk: int) -> str:
+        return f"{cls.REFERENCE_PREFIX}-{pk:04d}"
+
+    @classmethod
+    def parse_reference(cls, text: str) -> int | None:
+        """The primary key in ``SYS-0042``, ``sys-42`` or ``42`` form; ``None`` if not one."""
+        match = re.fullmatch(rf"\s*(?:{cls.REFERENCE_PREFIX}-?)?0*(\d{{1,18}})\s*", text, re.I)
+        return int(match.group(1)) if match else None
+
+
+class TimeStampedModel(models.Model):
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class ArchivableQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(archived_at__isnull=True)
+
+    def archived(self):
+        return self.filter(archived_at__isnull=False)
+
+
+class ArchivableModel(models.Model):
+    """Records that matter are archived, never deleted."""
+
+    archived_at = models.DateTimeField(null=True, blank=True, editable=False)
+    archived_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+    )
+
+    objects = ArchivableQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_archived(self) -> bool:
+        return self.archived_at is not None
+
+
+class AuditEvent(models.Model):
+    """One change of one record, as the global audit log lists it.
+
+    Written in the same transaction as the historical record that django-simple-history keeps
+    for the change (see :mod:`apps.core.audit`), with the field-by-field differences already
+    resolved to readable values, so that the log is one indexed table whatever the model.
+    """
+
+    class Action(models.TextChoices):
+        CREATED = "+", "Created"
+        CHANGED = "~", "Changed"
+        DELETED = "-", "Deleted"
+
+    timestamp = models.DateTimeField(default=timezone.now, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="audit_events",
+    )
+    user_repr = models.CharField("user", max_length=255, blank=True)
+    action = models.CharField(max_length=1, choices=Action.choices)
+    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
+    object_id = models.PositiveBigIntegerField()
+    object_repr = models.CharField("record", max_length=255)
+    history_id = models.PositiveBigIntegerField(help_text="Primary key of the historical row.")
+    change_reason = models.CharField(max_length=255, blank=True)
+    changes = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["-timestamp", "-pk"]
+        indexes = [
+            models.Index(
+                fields=["content_type", "object_id", "-timestamp"], name="audit_object_idx"
+            ),
+            models.Index(fields=["user", "-timestamp"], name="audit_user_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_action_display()} {self.object_repr} by {self.user_repr or 'system'}"
+
+
+class GovernanceSettings(models.Model):
+    """Organisation-wide numbers that administrators may change (a single row)."""
+
+    review_cadence_critical_days = models.PositiveIntegerField(
+        "review cadence for critical systems (days)", default=30
+    )
+    review_cadence_high_days = models.PositiveIntegerField(
+        "review cadence for high-criticality systems (days)", default=90
+    )
+    review_cadence_medium_days = models.PositiveIntegerField(
+        "review cadence for medium-criticality systems (days)", default=180
+    )
+    review_cadence_low_days = models.PositiveIntegerField(
+        "review cadence for low-criticality systems (days)", default=365
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "governance settings"
+        verbose_name_plural = "governance settings"
+        constraints = [
+            models.CheckConstraint(condition=models.Q(pk=1), name="governance_settings_single_row"),
+            models.CheckConstraint(
+                condition=models.Q(review_cadence_critical_days__gte=1)
+                & models.Q(review_cadence_high_days__gte=1)
+                & models.Q(review_cadence_medium_days__gte=1)
+                & models.Q(review_cadence_low_days__gte=1),
+                name="governance_settings_cadence_positive",
+            ),
+        ]
+
+    def __str__(self):
+        return "Governance settings"
+
+    def save(self, *args, **kwargs):
+        self.pk = 1
+        super().save(*args, **kwargs)
+
+    def clean(self):
+        cadences = [
+            self.review_cadence_critical_days,
+            self.review_cadence_high_days,
+            self.review_cadence_medium_days,
+            self.review_cadence_low_days,
+        ]
+        if any(days is None or days < 1 for days in cadences):
+            raise ValidationError("Every review cadence must be at least one day.")
+        if cadences != sorted(cadences):
+            raise ValidationError(
+                "A more critical system must be reviewed at least as often as a less critical one."
+            )
+
+    @classmethod
+    def load(cls) -> GovernanceSettings:
+        obj, _ = cls.objects.get_or_create(pk=1)
+        return obj
+
+    def review_cadence_days(self, criticality: int) -> int:
+        return {
+            Level.CRITICAL: self.review_cadence_critical_days,
+            Level.HIGH: self.review_cadence_high_days,
+            Level.MEDIUM: self.review_cadence_medium_days,
+            Level.LOW: self.review_cadence_low_days,
+        }[criticality]

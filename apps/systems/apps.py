@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+
+
+class SystemsConfig(AppConfig):
+    name = "apps.systems"
+    label = "systems"
+    verbose_name = "AI systems"
+
+    def ready(self):
+        from apps.core.audit import register_detail_url
+        from apps.systems.models import AISystem
+
+        register_detail_url(AISystem, "systems:detail")

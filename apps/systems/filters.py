@@ -1,0 +1,78 @@
+"""Filters of the inventory, shared by the list page and the API."""
+
+import django_filters
+
+from apps.accounts import permissions
+from apps.accounts.models import Team
+from apps.core.filters import SearchFilterMixin
+from apps.core.models import Level
+from apps.systems.models import AIKind, AISystem, EUAIActTier, LifecycleStage
+
+
+def _visible_teams(request):
+    if request is None:
+        return Team.objects.none()
+    return permissions.visible_teams(request.user)
+
+
+class SystemFilterSet(SearchFilterMixin, django_filters.FilterSet):
+    search_fields = ["name", "vendor"]
+    reference_model = AISystem
+
+    team = django_filters.ModelChoiceFilter(queryset=_visible_teams, empty_label="All teams")
+    lifecycle_stage = django_filters.ChoiceFilter(
+        choices=LifecycleStage.choices, empty_label="All stages", label="Lifecycle stage"
+    )
+    ai_kind = django_filters.ChoiceFilter(
+        choices=AIKind.choices, empty_label="All kinds", label="Kind of AI"
+    )
+    eu_ai_act_tier = django_filters.ChoiceFilter(
+        choices=EUAIActTier.choices, empty_label="All tiers", label="EU AI Act tier"
+    )
+    criticality = django_filters.ChoiceFilter(choices=Level.choices, empty_label="Any criticality")
+    archived = django_filters.ChoiceFilter(
+        label="Archived",
+        choices=[("no", "Active systems"), ("yes", "Archived systems"), ("all", "All systems")],
+        empty_label=None,
+        method="filter_archived",
+    )
+    ordering = django_filters.OrderingFilter(
+        fields=(
+            ("id", "reference"),
+            ("name", "name"),
+            ("team__name", "team"),
+            ("lifecycle_stage", "lifecycle_stage"),
+            ("ai_kind", "ai_kind"),
+            ("eu_ai_act_tier", "eu_ai_act_tier"),
+            ("criticality", "criticality"),
+            ("business_owner__full_name", "business_owner"),
+            ("next_review_due", "next_review_due"),
+            ("updated_at", "updated_at"),
+        ),
+        field_labels={"id": "Reference"},
+        label="Sort by",
+    )
+
+    class Meta:
+        model = AISystem
+        fields = ["team", "lifecycle_stage", "ai_kind", "eu_ai_act_tier", "criticality"]
+
+    def __init__(self, data=None, *args, **kwargs):
+        # Active systems unless the user asks otherwise.
+        if data is not None and not data.get("archived"):
+            data = data.copy()
+            data["archived"] = "no"
+        super().__init__(data, *args, **kwargs)
+
+    def filter_archived(self, queryset, name, value):
+        if value == "yes":
+            return queryset.filter(archived_at__isnull=False)
+        if value == "all":
+            return queryset
+        return queryset.filter(archived_at__isnull=True)
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        if not self.form.cleaned_data.get("ordering"):
+            queryset = queryset.order_by("name", "pk")
+        return queryset

@@ -1,0 +1,235 @@
+"""The AI system inventory."""
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from simple_history.models import HistoricalRecords
+
+from apps.core.models import ArchivableModel, Level, ReferenceMixin, TimeStampedModel
+
+
+class LifecycleStage(models.TextChoices):
+    CONCEPT = "concept", "Concept"
+    DEVELOPMENT = "development", "Development"
+    PILOT = "pilot", "Pilot"
+    PRODUCTION = "production", "Production"
+    RETIRED = "retired", "Retired"
+
+
+class AIKind(models.TextChoices):
+    GENERATIVE = "generative", "Generative / LLM"
+    CLASSIFICATION = "classification", "Classification or scoring"
+    RECOMMENDATION = "recommendation", "Recommendation"
+    VISION = "vision", "Vision"
+    FORECASTING = "forecasting", "Forecasting"
+    AGENT = "agent", "Agent acting autonomously"
+    OTHER = "other", "Other"
+
+
+class DecisionRole(models.TextChoices):
+    ADVISES = "advises", "Advises a person, who decides"
+    DECIDES = "decides", "Decides on its own"
+
+
+class OversightMode(models.TextChoices):
+    IN_THE_LOOP = "in_the_loop", "Human in the loop (a person approves each output)"
+    ON_THE_LOOP = "on_the_loop", "Human on the loop (a person monitors and can intervene)"
+    IN_COMMAND = "in_command", "Human in command (a person decides when and how it is used)"
+    NONE = "none", "No human oversight"
+
+
+class EUAIActTier(models.TextChoices):
+    PROHIBITED = "prohibited", "Prohibited (Art. 5)"
+    HIGH_RISK = "high_risk", "High-risk (Art. 6, Annex I or III)"
+    LIMITED = "limited", "Limited risk: transparency duties (Art. 50)"
+    MINIMAL = "minimal", "Minimal risk"
+
+
+class AnnexIIIArea(models.TextChoices):
+    BIOMETRICS = "1", "1. Biometrics"
+    CRITICAL_INFRASTRUCTURE = "2", "2. Critical infrastructure"
+    EDUCATION = "3", "3. Education and vocational training"
+    EMPLOYMENT = "4", "4. Employment, workers management, access to self-employment"
+    ESSENTIAL_SERVICES = "5", "5. Access to essential private and public services"
+    LAW_ENFORCEMENT = "6", "6. Law enforcement"
+    MIGRATION = "7", "7. Migration, asylum and border control"
+    JUSTICE = "8", "8. Administration of justice and democratic processes"
+    ANNEX_I = "annex_i", "Annex I: safety component of a regulated product"
+
+
+class TrainingDataPolicy(models.TextChoices):
+    NEVER = "never", "Never: customer data is not used for training"
+    OPT_IN = "opt_in", "Only for customers who opted in"
+    ALLOWED = "allowed", "Allowed by default (customers may opt out)"
+
+
+class AISystem(ReferenceMixin, ArchivableModel, TimeStampedModel):
+    """One AI system the organisation runs, with everything needed to reason about its risk."""
+
+    REFERENCE_PREFIX = "SYS"
+
+    # What it is and why
+    name = models.CharField(max_length=200)
+    purpose = models.TextField(help_text="What the system is for, in a sentence or two.")
+    business_process = models.TextField(
+        help_text="The business process it serves, end to end, and what happens downstream of "
+        "its output."
+    )
+    description = models.TextField(
+        blank=True, help_text="How it works: inputs, model, outputs, integrations."
+    )
+
+    # Who owns it
+    team = models.ForeignKey(
+        "accounts.Team",
+        on_delete=models.PROTECT,
+        related_name="systems",
+        verbose_name="owning team",
+    )
+    business_owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="business_owned_systems",
+        help_text="Accountable for the business outcome.",
+    )
+    technical_owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="technically_owned_systems",
+        help_text="Accountable for how it is built and run.",
+    )
+
+    # What kind of AI
+    lifecycle_stage = models.CharField(max_length=20, choices=LifecycleStage.choices)
+    ai_kind = models.CharField("kind of AI", max_length=20, choices=AIKind.choices)
+    vendor = models.CharField(
+        "third-party model or vendor",
+        max_length=200,
+        blank=True,
+        help_text="Leave empty if the model is built in-house.",
+    )
+
+    # Data it processes
+    processes_personal_data = models.BooleanField("personal data", default=False)
+    processes_special_category_data = models.BooleanField(
+        "special-category data (e.g. health)", default=False
+    )
+    processes_financial_data = models.BooleanField("financial data", default=False)
+    processes_confidential_data = models.BooleanField("confidential business data", default=False)
+    processes_public_data = models.BooleanField("public data", default=False)
+
+    # Who is affected
+    affects_customers = models.BooleanField("customers", default=False)
+    affects_employees = models.BooleanField("employees", default=False)
+    affects_public = models.BooleanField("the public", default=False)
+
+    # How it is overseen
+    decision_role = models.CharField(
+        "decides or advises", max_length=20, choices=DecisionRole.choices
+    )
+    oversight_mode = models.CharField(
+        "human oversight", max_length=20, choices=OversightMode.choices
+    )
+
+    # Regulation
+    eu_ai_act_tier = models.CharField(
+        "EU AI Act risk tier", max_length=20, choices=EUAIActTier.choices
+    )
+    eu_ai_act_area = models.CharField(
+        "high-risk area",
+        max_length=20,
+        choices=AnnexIIIArea.choices,
+        blank=True,
+        help_text="Required for a high-risk system: its Annex III area, or Annex I.",
+    )
+
+    # Reproducibility
+    model_version = models.CharField(max_length=200, blank=True)
+    training_data_version = models.CharField(max_length=200, blank=True)
+    code_version = models.CharField(max_length=200, blank=True)
+    configuration_version = models.CharField(max_length=200, blank=True)
+
+    # Safety policy
+    rollback_thresholds = models.TextField(
+        "rollback thresholds",
+        blank=True,
+        help_text="The performance thresholds that trigger a rollback, one per line "
+        "(e.g. “accuracy on the weekly audit sample below 92%”).",
+    )
+    customer_data_training = models.CharField(
+        "customer data for training",
+        max_length=20,
+        choices=TrainingDataPolicy.choices,
+        default=TrainingDataPolicy.NEVER,
+        help_text="Whether customer data may be used to train or fine-tune the model.",
+    )
+
+    # Derived, kept by apps.systems.services
+    criticality = models.PositiveSmallIntegerField(
+        choices=Level.choices, default=Level.LOW, editable=False
+    )
+    review_cadence_days = models.PositiveIntegerField(default=365, editable=False)
+    last_approved = models.DateField(null=True, blank=True, editable=False)
+    next_review_due = models.DateField(null=True, blank=True, editable=False)
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        editable=False,
+    )
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        verbose_name = "AI system"
+        ordering = ["name"]
+        indexes = [
+            models.Index(fields=["team", "name"], name="system_team_name_idx"),
+            models.Index(fields=["lifecycle_stage"], name="system_stage_idx"),
+            models.Index(fields=["ai_kind"], name="system_kind_idx"),
+            models.Index(fields=["eu_ai_act_tier"], name="system_tier_idx"),
+            models.Index(fields=["criticality"], name="system_criticality_idx"),
+            models.Index(fields=["next_review_due"], name="system_next_review_idx"),
+            models.Index(fields=["updated_at"], name="system_updated_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["team", "name"],
+                condition=models.Q(archived_at__isnull=True),
+                name="unique_active_system_name_per_team",
+                violation_error_message="This team already has an active system with this name.",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(eu_ai_act_tier="high_risk") | ~models.Q(eu_ai_act_area=""),
+                name="high_risk_system_has_area",
+                violation_error_message="A high-risk system needs its Annex III area (or Annex I).",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("systems:detail", args=[self.pk])
+
+    @property
+    def data_categories(self) -> list[str]:
+        fields = [
+            "processes_personal_data",
+            "processes_special_category_data",
+            "processes_financial_data",
+            "processes_confidential_data",
+            "processes_public_data",
+        ]
+        return [self._meta.get_field(f).verbose_name for f in fields if getattr(self, f)]
+
+    @property
+    def affected_parties(self) -> list[str]:
+        fields = ["affects_customers", "affects_employees", "affects_public"]
+        return [self._meta.get_field(f).verbose_name for f in fields if getattr(self, f)]
+
+    @property
+    def rollback_threshold_lines(self) -> list[str]:
+        return [line.strip() for line in self.rollback_thresholds.splitlines() if line.strip()]

@@ -1,0 +1,21 @@
+"""Reads of the inventory that pages (and later the API) share."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from apps.accounts import permissions
+from apps.systems.models import AISystem
+
+
+def system_list(user) -> QuerySet[AISystem]:
+    """The systems a user may see, with what the list shows joined in (no per-row queries)."""
+    return permissions.visible_systems(user).select_related(
+        "team", "business_owner", "technical_owner"
+    )
+
+
+def system_detail(user) -> QuerySet[AISystem]:
+    return permissions.visible_systems(user).select_related(
+        "team", "business_owner", "technical_owner", "created_by", "archived_by"
+    )

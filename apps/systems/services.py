@@ -1,0 +1,173 @@
+"""Writes to the AI system inventory: every create, edit, archive and derived-value refresh.
+
+Each function checks its rules, writes inside one transaction, records who did it and why in
+the system's history, and raises ``PermissionDenied`` or ``ValidationError`` with a clear message.
+Pages and the API call these same functions.
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import DateField, ExpressionWrapper, F
+from django.utils import timezone
+
+from apps.accounts import permissions
+from apps.core.models import GovernanceSettings, Level
+from apps.systems.models import AISystem, EUAIActTier
+
+# Fields a person fills in; everything else on AISystem is derived or bookkeeping.
+EDITABLE_FIELDS = [
+    field.name
+    for field in AISystem._meta.get_fields()
+    if getattr(field, "editable", False)
+    and not field.auto_created
+    and field.concrete
+    and field.name not in {"id"}
+]
+
+
+def derive_criticality(*, tier: str, highest_residual_level: int | None) -> Level:
+    """Criticality follows the highest residual risk level and the EU AI Act tier.
+
+    A prohibited system is always Critical; a high-risk one is at least High; otherwise the
+    highest residual level of its risks decides (Low when it has none).
+    """
+    if tier == EUAIActTier.PROHIBITED:
+        return Level.CRITICAL
+    level = Level(highest_residual_level or Level.LOW)
+    if tier == EUAIActTier.HIGH_RISK:
+        level = max(level, Level.HIGH)
+    return Level(level)
+
+
+def next_review_due(last_approved: datetime.date | None, cadence_days: int) -> datetime.date | None:
+    """The next review is due one cadence after the last approval (none before a first one)."""
+    if last_approved is None:
+        return None
+    return last_approved + datetime.timedelta(days=cadence_days)
+
+
+def apply_derived_fields(
+    system: AISystem,
+    *,
+    highest_residual_level: int | None = None,
+    governance: GovernanceSettings | None = None,
+) -> None:
+    """Set criticality, review cadence and next review date on ``system`` (not saved)."""
+    governance = governance or GovernanceSettings.load()
+    system.criticality = derive_criticality(
+        tier=system.eu_ai_act_tier, highest_residual_level=highest_residual_level
+    )
+    system.review_cadence_days = governance.review_cadence_days(system.criticality)
+    system.next_review_due = next_review_due(system.last_approved, system.review_cadence_days)
+
+
+def _validate(system: AISystem) -> None:
+    if system.eu_ai_act_tier != EUAIActTier.HIGH_RISK:
+        system.eu_ai_act_area = ""
+    system.full_clean(exclude=["created_by", "archived_by"])
+    duplicate = (
+        AISystem.objects.active()
+        .filter(team_id=system.team_id, name__iexact=system.name)
+        .exclude(pk=system.pk)
+        .exists()
+    )
+    if duplicate:
+        raise ValidationError({"name": "This team already has an active system with this name."})
+
+
+def _assign(system: AISystem, data: dict[str, Any]) -> None:
+    unknown = set(data) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise ValueError(f"Not editable fields of an AI system: {', '.join(sorted(unknown))}")
+    for name, value in data.items():
+        setattr(system, name, value)
+
+
+def _save_with_history(system: AISystem, *, by, reason: str) -> None:
+    system._history_user = by
+    system._change_reason = reason
+    system.save()
+
+
+@transaction.atomic
+def create_system(*, by, data: dict[str, Any], reason: str = "") -> AISystem:
+    """Register a new AI system in one of the creator's teams."""
+    system = AISystem(created_by=by)
+    _assign(system, data)
+    if system.team_id is None or not permissions.can_write_team(by, system.team_id):
+        raise PermissionDenied("You can only register systems for a team you contribute to.")
+    apply_derived_fields(system)
+    _validate(system)
+    _save_with_history(system, by=by, reason=reason or "Registered")
+    return system
+
+
+@transaction.atomic
+def update_system(*, system: AISystem, by, data: dict[str, Any], reason: str = "") -> AISystem:
+    """Edit a system's inventory fields; moving it to another team needs rights on both."""
+    system = AISystem.objects.select_for_update().get(pk=system.pk)
+    if not permissions.can_edit_system(by, system):
+        raise PermissionDenied("You cannot edit this system.")
+    old_team_id = system.team_id
+    _assign(system, data)
+    if system.team_id != old_team_id and not permissions.can_write_team(by, system.team_id):
+        raise PermissionDenied("You can only move a system to a team you contribute to.")
+    apply_derived_fields(system)
+    _validate(system)
+    _save_with_history(system, by=by, reason=reason or "Edited")
+    return system
+
+
+@transaction.atomic
+def archive_system(*, system: AISystem, by, reason: str = "") -> AISystem:
+    """Take a system out of the inventory without deleting anything."""
+    system = AISystem.objects.select_for_update().get(pk=system.pk)
+    if not permissions.can_archive_system(by, system):
+        raise PermissionDenied("You cannot archive this system.")
+    if system.is_archived:
+        raise ValidationError("This system is already archived.")
+    system.archived_at = timezone.now()
+    system.archived_by = by
+    _save_with_history(system, by=by, reason=reason or "Archived")
+    return system
+
+
+@transaction.atomic
+def restore_system(*, system: AISystem, by, reason: str = "") -> AISystem:
+    """Bring an archived system back into the inventory."""
+    system = AISystem.objects.select_for_update().get(pk=system.pk)
+    if not permissions.can_archive_system(by, system):
+        raise PermissionDenied("You cannot restore this system.")
+    if not system.is_archived:
+        raise ValidationError("This system is not archived.")
+    system.archived_at = None
+    system.archived_by = None
+    _validate(system)
+    _save_with_history(system, by=by, reason=reason or "Restored from the archive")
+    return system
+
+
+@transaction.atomic
+def recompute_review_cadences(governance: GovernanceSettings | None = None) -> int:
+    """After an administrator changes the cadences: one UPDATE per criticality level.
+
+    Set-based, so it takes the same few queries for ten systems or ten thousand. Returns the
+    number of systems updated. (Bulk updates bypass per-row history; the change of the settings
+    themselves is in the settings' history.)
+    """
+    governance = governance or GovernanceSettings.load()
+    updated = 0
+    for level in Level:
+        days = governance.review_cadence_days(level)
+        updated += AISystem.objects.filter(criticality=level).update(
+            review_cadence_days=days,
+            next_review_due=ExpressionWrapper(
+                F("last_approved") + datetime.timedelta(days=days), output_field=DateField()
+            ),
+        )
+    return updated

@@ -1,0 +1,14 @@
+from django.urls import path
+
+from apps.systems import views
+
+app_name = "systems"
+
+urlpatterns = [
+    path("", views.SystemListView.as_view(), name="list"),
+    path("new/", views.SystemCreateView.as_view(), name="create"),
+    path("<int:pk>/", views.SystemDetailView.as_view(), name="detail"),
+    path("<int:pk>/edit/", views.SystemEditView.as_view(), name="edit"),
+    path("<int:pk>/archive/", views.SystemArchiveView.as_view(), name="archive"),
+    path("<int:pk>/history/", views.SystemHistoryView.as_view(), name="history"),
+]

@@ -1,0 +1,23 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from apps.accounts.forms import LoginForm
+
+admin.site.site_header = "AI Risk Register administration"
+admin.site.site_title = "AI Risk Register"
+
+urlpatterns = [
+    path(
+        "accounts/login/",
+        auth_views.LoginView.as_view(
+            authentication_form=LoginForm, redirect_authenticated_user=True
+        ),
+        name="login",
+    ),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("accounts/", include("apps.accounts.urls")),
+    path("systems/", include("apps.systems.urls")),
+    path("admin/", admin.site.urls),
+    path("", include("apps.core.urls")),
+]

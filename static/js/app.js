@@ -1,0 +1,34 @@
+// Small progressive enhancements. No inline scripts anywhere: everything lives here.
+(function () {
+  "use strict";
+
+  // The high-risk area only matters for a high-risk system: show it when that tier is chosen.
+  function syncDependentFields(root) {
+    root.querySelectorAll("[data-show-when-tier]").forEach(function (field) {
+      var form = field.form;
+      if (!form || !form.elements.eu_ai_act_tier) return;
+      var tier = form.elements.eu_ai_act_tier;
+      var wrapper = field.closest(".mb-3") || field.parentElement;
+      var update = function () {
+        var shown = tier.value === field.dataset.showWhenTier;
+        wrapper.hidden = !shown;
+      };
+      tier.addEventListener("change", update);
+      update();
+    });
+  }
+
+  // Move focus to the error summary after a failed submission, for keyboard and screen readers.
+  function focusErrors() {
+    var summary = document.getElementById("form-errors");
+    if (summary) summary.focus();
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    syncDependentFields(document);
+    focusErrors();
+  });
+  document.addEventListener("htmx:load", function (event) {
+    syncDependentFields(event.target);
+  });
+})();
