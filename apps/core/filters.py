@@ -7,6 +7,7 @@ import django_filters.fields
 from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import Q
+from django.utils.text import capfirst
 
 from apps.core.models import AuditEvent
 
@@ -14,7 +15,7 @@ from apps.core.models import AuditEvent
 class _ContentTypeField(django_filters.fields.ModelChoiceField):
     def label_from_instance(self, obj):
         model = obj.model_class()
-        return str(model._meta.verbose_name).capitalize() if model else obj.model
+        return capfirst(model._meta.verbose_name) if model else obj.model
 
 
 class SearchFilterMixin(django_filters.FilterSet):
@@ -72,10 +73,17 @@ class AuditEventFilterSet(django_filters.FilterSet):
     action = django_filters.ChoiceFilter(
         choices=AuditEvent.Action.choices, empty_label="Any change"
     )
-    date = django_filters.DateFromToRangeFilter(
+    date_after = django_filters.DateFilter(
         field_name="timestamp",
-        label="Between",
-        widget=django_filters.widgets.DateRangeWidget(attrs={"type": "date"}),
+        lookup_expr="date__gte",
+        label="From",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    date_before = django_filters.DateFilter(
+        field_name="timestamp",
+        lookup_expr="date__lte",
+        label="To",
+        widget=forms.DateInput(attrs={"type": "date"}),
     )
     q = django_filters.CharFilter(
         field_name="object_repr", lookup_expr="icontains", label="Record name"
@@ -83,4 +91,4 @@ class AuditEventFilterSet(django_filters.FilterSet):
 
     class Meta:
         model = AuditEvent
-        fields = ["user", "model", "object_id", "action", "date", "q"]
+        fields = ["user", "model", "object_id", "action", "date_after", "date_before", "q"]

@@ -7,7 +7,7 @@ import re
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import models, router
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
@@ -42,6 +42,35 @@ class ReferenceMixin:
         """The primary key in ``SYS-0042``, ``sys-42`` or ``42`` form; ``None`` if not one."""
         match = re.fullmatch(rf"\s*(?:{cls.REFERENCE_PREFIX}-?)?0*(\d{{1,18}})\s*", text, re.I)
         return int(match.group(1)) if match else None
+
+
+class ConstraintErrorFieldsMixin:
+    """Report a multi-field constraint's violation on the field a person should change.
+
+    Django puts the error of a constraint over several fields (or expressions) among the
+    form's general errors; ``constraint_error_fields = {"constraint_name": "field"}`` puts it
+    next to the field instead, in forms and in the API alike.
+    """
+
+    constraint_error_fields: dict[str, str] = {}
+
+    def validate_constraints(self, exclude=None):
+        using = router.db_for_write(self.__class__, instance=self)
+        errors: dict = {}
+        for model_class, model_constraints in self.get_constraints():
+            for constraint in model_constraints:
+                try:
+                    constraint.validate(model_class, self, exclude=exclude, using=using)
+                except ValidationError as error:
+                    field = self.constraint_error_fields.get(constraint.name)
+                    if field is None and error.code == "unique" and len(constraint.fields) == 1:
+                        field = constraint.fields[0]
+                    if field:
+                        errors.setdefault(field, []).append(error)
+                    else:
+                        errors = error.update_error_dict(errors)
+        if errors:
+            raise ValidationError(errors)
 
 
 class TimeStampedModel(models.Model):

@@ -4,20 +4,21 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Div, Field, Fieldset, Layout
 from django import forms
 from django.contrib.auth import get_user_model
+from django.db.models import Q
 
 from apps.accounts import permissions
+from apps.accounts.models import Team
 from apps.core.forms import ChangeReasonFormMixin
-from apps.systems.models import AISystem, EUAIActTier
+from apps.systems.models import (
+    AFFECTED_PARTY_LABELS,
+    DATA_CATEGORY_LABELS,
+    AISystem,
+    EUAIActTier,
+)
 from apps.systems.services import EDITABLE_FIELDS
 
-DATA_FIELDS = [
-    "processes_personal_data",
-    "processes_special_category_data",
-    "processes_financial_data",
-    "processes_confidential_data",
-    "processes_public_data",
-]
-AFFECTED_FIELDS = ["affects_customers", "affects_employees", "affects_public"]
+DATA_FIELDS = list(DATA_CATEGORY_LABELS)
+AFFECTED_FIELDS = list(AFFECTED_PARTY_LABELS)
 
 
 class UserChoiceField(forms.ModelChoiceField):
@@ -30,6 +31,10 @@ class AISystemForm(ChangeReasonFormMixin, forms.ModelForm):
         model = AISystem
         fields = EDITABLE_FIELDS
         field_classes = {"business_owner": UserChoiceField, "technical_owner": UserChoiceField}
+        labels = {
+            name: label.capitalize()
+            for name, label in {**DATA_CATEGORY_LABELS, **AFFECTED_PARTY_LABELS}.items()
+        }
         widgets = {
             "purpose": forms.Textarea(attrs={"rows": 2}),
             "business_process": forms.Textarea(attrs={"rows": 3}),
@@ -44,11 +49,11 @@ class AISystemForm(ChangeReasonFormMixin, forms.ModelForm):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
-        teams = permissions.contributor_teams(user)
+        teams = Q(pk__in=permissions.contributor_teams(user).values("pk"))
         if self.instance.pk:
             # Keep the current team selectable even if the editor could not create there.
-            teams = teams | type(teams).model.objects.filter(pk=self.instance.team_id)
-        self.fields["team"].queryset = teams.order_by("name").distinct()
+            teams |= Q(pk=self.instance.team_id)
+        self.fields["team"].queryset = Team.objects.filter(teams).order_by("name")
         active_users = get_user_model().objects.filter(is_active=True).order_by("full_name")
         self.fields["business_owner"].queryset = active_users
         self.fields["technical_owner"].queryset = active_users

@@ -2,10 +2,17 @@
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Lower
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
-from apps.core.models import ArchivableModel, Level, ReferenceMixin, TimeStampedModel
+from apps.core.models import (
+    ArchivableModel,
+    ConstraintErrorFieldsMixin,
+    Level,
+    ReferenceMixin,
+    TimeStampedModel,
+)
 
 
 class LifecycleStage(models.TextChoices):
@@ -63,10 +70,29 @@ class TrainingDataPolicy(models.TextChoices):
     ALLOWED = "allowed", "Allowed by default (customers may opt out)"
 
 
-class AISystem(ReferenceMixin, ArchivableModel, TimeStampedModel):
+# Short labels of the yes/no fields, for forms and pages that group them under a heading.
+DATA_CATEGORY_LABELS = {
+    "processes_personal_data": "personal data",
+    "processes_special_category_data": "special-category data (e.g. health)",
+    "processes_financial_data": "financial data",
+    "processes_confidential_data": "confidential business data",
+    "processes_public_data": "public data",
+}
+AFFECTED_PARTY_LABELS = {
+    "affects_customers": "customers",
+    "affects_employees": "employees",
+    "affects_public": "the public",
+}
+
+
+class AISystem(ConstraintErrorFieldsMixin, ReferenceMixin, ArchivableModel, TimeStampedModel):
     """One AI system the organisation runs, with everything needed to reason about its risk."""
 
     REFERENCE_PREFIX = "SYS"
+    constraint_error_fields = {
+        "unique_active_system_name_per_team": "name",
+        "high_risk_system_has_area": "eu_ai_act_area",
+    }
 
     # What it is and why
     name = models.CharField(max_length=200)
@@ -110,18 +136,20 @@ class AISystem(ReferenceMixin, ArchivableModel, TimeStampedModel):
     )
 
     # Data it processes
-    processes_personal_data = models.BooleanField("personal data", default=False)
+    processes_personal_data = models.BooleanField("processes personal data", default=False)
     processes_special_category_data = models.BooleanField(
-        "special-category data (e.g. health)", default=False
+        "processes special-category data", default=False
     )
-    processes_financial_data = models.BooleanField("financial data", default=False)
-    processes_confidential_data = models.BooleanField("confidential business data", default=False)
-    processes_public_data = models.BooleanField("public data", default=False)
+    processes_financial_data = models.BooleanField("processes financial data", default=False)
+    processes_confidential_data = models.BooleanField(
+        "processes confidential business data", default=False
+    )
+    processes_public_data = models.BooleanField("processes public data", default=False)
 
     # Who is affected
-    affects_customers = models.BooleanField("customers", default=False)
-    affects_employees = models.BooleanField("employees", default=False)
-    affects_public = models.BooleanField("the public", default=False)
+    affects_customers = models.BooleanField("affects customers", default=False)
+    affects_employees = models.BooleanField("affects employees", default=False)
+    affects_public = models.BooleanField("affects the public", default=False)
 
     # How it is overseen
     decision_role = models.CharField(
@@ -168,7 +196,9 @@ class AISystem(ReferenceMixin, ArchivableModel, TimeStampedModel):
     criticality = models.PositiveSmallIntegerField(
         choices=Level.choices, default=Level.LOW, editable=False
     )
-    review_cadence_days = models.PositiveIntegerField(default=365, editable=False)
+    review_cadence_days = models.PositiveIntegerField(
+        "review cadence (days)", default=365, editable=False
+    )
     last_approved = models.DateField(null=True, blank=True, editable=False)
     next_review_due = models.DateField(null=True, blank=True, editable=False)
 
@@ -196,7 +226,8 @@ class AISystem(ReferenceMixin, ArchivableModel, TimeStampedModel):
         ]
         constraints = [
             models.UniqueConstraint(
-                fields=["team", "name"],
+                Lower("name"),
+                "team",
                 condition=models.Q(archived_at__isnull=True),
                 name="unique_active_system_name_per_team",
                 violation_error_message="This team already has an active system with this name.",
@@ -216,19 +247,11 @@ class AISystem(ReferenceMixin, ArchivableModel, TimeStampedModel):
 
     @property
     def data_categories(self) -> list[str]:
-        fields = [
-            "processes_personal_data",
-            "processes_special_category_data",
-            "processes_financial_data",
-            "processes_confidential_data",
-            "processes_public_data",
-        ]
-        return [self._meta.get_field(f).verbose_name for f in fields if getattr(self, f)]
+        return [label for field, label in DATA_CATEGORY_LABELS.items() if getattr(self, field)]
 
     @property
     def affected_parties(self) -> list[str]:
-        fields = ["affects_customers", "affects_employees", "affects_public"]
-        return [self._meta.get_field(f).verbose_name for f in fields if getattr(self, f)]
+        return [label for field, label in AFFECTED_PARTY_LABELS.items() if getattr(self, field)]
 
     @property
     def rollback_threshold_lines(self) -> list[str]:

@@ -70,14 +70,6 @@ def _validate(system: AISystem) -> None:
     if system.eu_ai_act_tier != EUAIActTier.HIGH_RISK:
         system.eu_ai_act_area = ""
     system.full_clean(exclude=["created_by", "archived_by"])
-    duplicate = (
-        AISystem.objects.active()
-        .filter(team_id=system.team_id, name__iexact=system.name)
-        .exclude(pk=system.pk)
-        .exists()
-    )
-    if duplicate:
-        raise ValidationError({"name": "This team already has an active system with this name."})
 
 
 def _assign(system: AISystem, data: dict[str, Any]) -> None:

@@ -4,6 +4,7 @@ from django import template
 from django.contrib import admin
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
+from django.utils.text import capfirst
 
 from apps.core.audit import record_url
 from apps.core.models import Level
@@ -83,4 +84,4 @@ def yesno_icon(value):
 def model_label(content_type) -> str:
     """“AI system” for the content type of AISystem."""
     model = content_type.model_class()
-    return str(model._meta.verbose_name).capitalize() if model else content_type.model
+    return capfirst(model._meta.verbose_name) if model else content_type.model

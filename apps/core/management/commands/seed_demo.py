@@ -109,7 +109,7 @@ SYSTEMS = [
         "description": "Retrieval-augmented generation over 1,400 help-centre articles with a "
         "hosted large language model; tools to look up card status and recent transactions; "
         "conversation logs kept 90 days.",
-        "lifecycle_stage": LifecycleStage.PRODUCTION,
+        "lifecycle_stage": LifecycleStage.PILOT,
         "ai_kind": AIKind.GENERATIVE,
         "vendor": "Hosted LLM API (enterprise tier, no training on our data)",
         **NO_DATA,
@@ -187,10 +187,10 @@ SYSTEMS = [
         "oversight_mode": OversightMode.ON_THE_LOOP,
         "eu_ai_act_tier": EUAIActTier.HIGH_RISK,
         "eu_ai_act_area": AnnexIIIArea.ESSENTIAL_SERVICES,
-        "model_version": "scorecard PL-2026.2",
+        "model_version": "scorecard PL-2025.4",
         "training_data_version": "applications 2021-01..2025-12, snapshot 2026-02-01",
         "code_version": "credit-decisioning 5.2.0",
-        "configuration_version": "cut-offs 2026-09",
+        "configuration_version": "cut-offs 2026-03",
         "rollback_thresholds": "Gini on the monthly out-of-time sample below 0.55\n"
         "Population stability index above 0.25\n"
         "Approval-rate ratio between any two age bands below 0.8",
@@ -250,8 +250,8 @@ SYSTEMS = [
         "affects_public": True,
         "decision_role": DecisionRole.ADVISES,
         "oversight_mode": OversightMode.IN_THE_LOOP,
-        "eu_ai_act_tier": EUAIActTier.HIGH_RISK,
-        "eu_ai_act_area": AnnexIIIArea.EMPLOYMENT,
+        "eu_ai_act_tier": EUAIActTier.LIMITED,
+        "eu_ai_act_area": "",
         "model_version": "vendor release 2026.3",
         "training_data_version": "vendor-managed",
         "code_version": "ATS integration 1.2",
@@ -418,6 +418,29 @@ SYSTEMS = [
     },
 ]
 
+# Later changes to newly created demo systems, so that their history reads like real use:
+# (system name, editor's e-mail, changes, reason).
+EDITS = [
+    (
+        "Aria customer-support assistant",
+        "contributor@example.com",
+        {"lifecycle_stage": LifecycleStage.PRODUCTION},
+        "Pilot passed: 97% grounded answers on 1,000 audited conversations",
+    ),
+    (
+        "Consumer credit scoring model",
+        "credit@example.com",
+        {"model_version": "scorecard PL-2026.2", "configuration_version": "cut-offs 2026-09"},
+        "Annual recalibration on 2025 applications",
+    ),
+    (
+        "CV screening assistant",
+        "people@example.com",
+        {"eu_ai_act_tier": EUAIActTier.HIGH_RISK, "eu_ai_act_area": AnnexIIIArea.EMPLOYMENT},
+        "Legal review: ranking candidates is an Annex III point 4 (employment) use",
+    ),
+]
+
 
 class Command(BaseCommand):
     help = "Create (or bring up to date) the demo organisation: teams, accounts and AI systems."
@@ -502,6 +525,11 @@ class Command(BaseCommand):
             author = data["business_owner"]
             if not author.memberships.filter(team=team, role=Membership.Role.CONTRIBUTOR).exists():
                 author = next(p for p in people.values() if p.is_superuser)
-            system_services.create_system(by=author, data=data, reason="Demo data")
+            system = system_services.create_system(by=author, data=data, reason="Demo data")
             created += 1
+            for name, editor, changes, reason in EDITS:
+                if name == system.name:
+                    system_services.update_system(
+                        system=system, by=people[editor], data=changes, reason=reason
+                    )
         return created
