@@ -52,6 +52,8 @@ INSTALLED_APPS = [
     "apps.core",
     "apps.accounts",
     "apps.systems",
+    "apps.risks",
+    "apps.mitigations",
 ]
 
 MIDDLEWARE = [
@@ -190,6 +192,11 @@ CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 PAGE_SIZE = 25
 MAX_PAGE_SIZE = 100
+EVIDENCE_MAX_BYTES = env.int("EVIDENCE_MAX_BYTES", default=10 * 1024 * 1024)
+IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=5 * 1024 * 1024)
+# Uploads above this size are streamed to a temporary file rather than held in memory.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
 # --- REST framework (the API issue builds on this) ----------------------------------------------
 REST_FRAMEWORK = {

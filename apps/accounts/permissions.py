@@ -19,6 +19,8 @@ from django.db.models import QuerySet
 from apps.accounts.models import Membership, Team
 
 if TYPE_CHECKING:
+    from apps.mitigations.models import Mitigation
+    from apps.risks.models import Risk, RiskAcceptance
     from apps.systems.models import AISystem
 
 
@@ -109,6 +111,94 @@ def can_edit_system(user, system: AISystem) -> bool:
 
 def can_archive_system(user, system: AISystem) -> bool:
     return can_write_team(user, system.team_id)
+
+
+# --- Risks, mitigations, acceptances ------------------------------------------------------------
+def visible_risks(user):
+    """Every risk of a system the user may read (archived ones included)."""
+    from apps.risks.models import Risk
+
+    if has_global_read(user):
+        return Risk.objects.all()
+    return Risk.objects.filter(system__team_id__in=list(team_roles(user)))
+
+
+def visible_mitigations(user):
+    from apps.mitigations.models import Mitigation
+
+    if has_global_read(user):
+        return Mitigation.objects.all()
+    return Mitigation.objects.filter(system__team_id__in=list(team_roles(user)))
+
+
+def can_view_risk(user, risk: Risk) -> bool:
+    return can_read_team(user, risk.system.team_id)
+
+
+def can_create_risk(user, system: AISystem) -> bool:
+    """Risks are added to an active system by its team's contributors."""
+    return can_edit_system(user, system)
+
+
+def can_edit_risk(user, risk: Risk) -> bool:
+    return not risk.is_archived and can_edit_system(user, risk.system)
+
+
+def can_archive_risk(user, risk: Risk) -> bool:
+    return not risk.system.is_archived and can_write_team(user, risk.system.team_id)
+
+
+def can_view_mitigation(user, mitigation: Mitigation) -> bool:
+    return can_read_team(user, mitigation.system.team_id)
+
+
+def can_edit_mitigation(user, mitigation: Mitigation) -> bool:
+    return can_edit_system(user, mitigation.system)
+
+
+def is_owner_of_system(user, system: AISystem) -> bool:
+    return user.pk in (system.business_owner_id, system.technical_owner_id)
+
+
+def why_cannot_decide_acceptance(user, acceptance: RiskAcceptance) -> str:
+    """The reason a person may not decide on an acceptance, or "" if they may."""
+    if not (may_write(user) and user.is_committee_member):
+        return "Only committee members decide on risk acceptances."
+    if acceptance.requested_by_id == user.pk:
+        return "You cannot decide on an acceptance you requested."
+    if is_owner_of_system(user, acceptance.risk.system):
+        return "You cannot decide on an acceptance for a system you own."
+    return ""
+
+
+def can_decide_acceptance(user, acceptance: RiskAcceptance) -> bool:
+    """A committee member decides, never on their own request nor on a system they own."""
+    return not why_cannot_decide_acceptance(user, acceptance)
+
+
+def can_edit_risk_matrix(user) -> bool:
+    """Administrators change the risk matrix (auditors never write, whatever else they are)."""
+    return may_write(user) and user.is_superuser
+
+
+# --- Records in general ------------------------------------------------------------------------
+def can_view_record(user, record) -> bool:
+    """Read access to any team-owned record: a system, or anything that belongs to one."""
+    from apps.systems.models import AISystem
+
+    system = record if isinstance(record, AISystem) else record.system
+    return can_read_team(user, system.team_id)
+
+
+def can_edit_record(user, record) -> bool:
+    """Write access to any team-owned record (archived ones are read-only)."""
+    from apps.systems.models import AISystem
+
+    if isinstance(record, AISystem):
+        return can_edit_system(user, record)
+    if getattr(record, "is_archived", False):
+        return False
+    return can_edit_system(user, record.system)
 
 
 # --- Audit --------------------------------------------------------------------------------------

@@ -44,6 +44,30 @@ class SearchFilterMixin(django_filters.FilterSet):
         return queryset.filter(condition)
 
 
+class ArchivedFilterMixin(django_filters.FilterSet):
+    """Active records unless ``?archived=yes`` (archived only) or ``all``."""
+
+    archived = django_filters.ChoiceFilter(
+        label="Archived",
+        choices=[("no", "Active"), ("yes", "Archived"), ("all", "All")],
+        empty_label=None,
+        method="filter_archived",
+    )
+
+    def __init__(self, data=None, *args, **kwargs):
+        if data is not None and not data.get("archived"):
+            data = data.copy()
+            data["archived"] = "no"
+        super().__init__(data, *args, **kwargs)
+
+    def filter_archived(self, queryset, name, value):
+        if value == "yes":
+            return queryset.filter(archived_at__isnull=False)
+        if value == "all":
+            return queryset
+        return queryset.filter(archived_at__isnull=True)
+
+
 def _audited_content_types(request):
     from django.contrib.contenttypes.models import ContentType
 

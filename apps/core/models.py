@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import re
+import uuid
+from pathlib import PurePath
 
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import models, router
+from django.db.models import Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
@@ -153,6 +157,71 @@ class AuditEvent(models.Model):
 
     def __str__(self):
         return f"{self.get_action_display()} {self.object_repr} by {self.user_repr or 'system'}"
+
+
+def evidence_upload_path(instance: Evidence, filename: str) -> str:
+    """A random name under the record's folder: never guessable, never the user's own path."""
+    suffix = PurePath(filename).suffix.lower()[:10]
+    return f"evidence/{instance.content_type.model}/{instance.object_id}/{uuid.uuid4().hex}{suffix}"
+
+
+class Evidence(models.Model):
+    """Proof attached to a record (a mitigation, a checklist item): a file, a link or a note.
+
+    Files are served only through a view that checks the reader may see the record; removing
+    evidence keeps the row (and its history) with ``removed_at`` set.
+    """
+
+    class Kind(models.TextChoices):
+        FILE = "file", "File"
+        LINK = "link", "Link"
+        NOTE = "note", "Note"
+
+    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
+    object_id = models.PositiveBigIntegerField()
+    content_object = GenericForeignKey("content_type", "object_id")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    file = models.FileField(upload_to=evidence_upload_path, blank=True, max_length=255)
+    original_name = models.CharField("file name", max_length=255, blank=True)
+    size = models.PositiveBigIntegerField(null=True, blank=True)
+    media_type = models.CharField(max_length=100, blank=True)
+    url = models.URLField("link", max_length=500, blank=True)
+    note = models.TextField(blank=True)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    added_at = models.DateTimeField(default=timezone.now)
+    removed_at = models.DateTimeField(null=True, blank=True)
+    removed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name_plural = "evidence"
+        ordering = ["added_at", "pk"]
+        indexes = [models.Index(fields=["content_type", "object_id"], name="evidence_object_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(kind="file") & ~Q(file=""))
+                | (Q(kind="link") & ~Q(url=""))
+                | (Q(kind="note") & ~Q(note="")),
+                name="evidence_has_its_content",
+                violation_error_message="A file, a link or a note is needed.",
+            ),
+        ]
+
+    def __str__(self):
+        if self.kind == self.Kind.FILE:
+            return self.original_name or "file"
+        if self.kind == self.Kind.LINK:
+            return self.url
+        return self.note[:60]
+
+    @property
+    def is_removed(self) -> bool:
+        return self.removed_at is not None
 
 
 class GovernanceSettings(models.Model):

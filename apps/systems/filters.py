@@ -1,10 +1,11 @@
 """Filters of the inventory, shared by the list page and the API."""
 
 import django_filters
+from django import forms
 
 from apps.accounts import permissions
 from apps.accounts.models import Team
-from apps.core.filters import SearchFilterMixin
+from apps.core.filters import ArchivedFilterMixin, SearchFilterMixin
 from apps.core.models import Level
 from apps.systems.models import AIKind, AISystem, EUAIActTier, LifecycleStage
 
@@ -15,7 +16,7 @@ def _visible_teams(request):
     return permissions.visible_teams(request.user)
 
 
-class SystemFilterSet(SearchFilterMixin, django_filters.FilterSet):
+class SystemFilterSet(ArchivedFilterMixin, SearchFilterMixin, django_filters.FilterSet):
     search_fields = ["name", "vendor"]
     reference_model = AISystem
 
@@ -30,11 +31,8 @@ class SystemFilterSet(SearchFilterMixin, django_filters.FilterSet):
         choices=EUAIActTier.choices, empty_label="All tiers", label="EU AI Act tier"
     )
     criticality = django_filters.ChoiceFilter(choices=Level.choices, empty_label="Any criticality")
-    archived = django_filters.ChoiceFilter(
-        label="Archived",
-        choices=[("no", "Active systems"), ("yes", "Archived systems"), ("all", "All systems")],
-        empty_label=None,
-        method="filter_archived",
+    updated_after = django_filters.IsoDateTimeFilter(
+        field_name="updated_at", lookup_expr="gte", widget=forms.HiddenInput
     )
     ordering = django_filters.OrderingFilter(
         fields=(
@@ -56,20 +54,6 @@ class SystemFilterSet(SearchFilterMixin, django_filters.FilterSet):
     class Meta:
         model = AISystem
         fields = ["team", "lifecycle_stage", "ai_kind", "eu_ai_act_tier", "criticality"]
-
-    def __init__(self, data=None, *args, **kwargs):
-        # Active systems unless the user asks otherwise.
-        if data is not None and not data.get("archived"):
-            data = data.copy()
-            data["archived"] = "no"
-        super().__init__(data, *args, **kwargs)
-
-    def filter_archived(self, queryset, name, value):
-        if value == "yes":
-            return queryset.filter(archived_at__isnull=False)
-        if value == "all":
-            return queryset
-        return queryset.filter(archived_at__isnull=True)
 
     def filter_queryset(self, queryset):
         queryset = super().filter_queryset(queryset)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Max, QuerySet
 
 from apps.accounts import permissions
 from apps.systems.models import AISystem
@@ -18,4 +18,15 @@ def system_list(user) -> QuerySet[AISystem]:
 def system_detail(user) -> QuerySet[AISystem]:
     return permissions.visible_systems(user).select_related(
         "team", "business_owner", "technical_owner", "created_by", "archived_by"
+    )
+
+
+def highest_residual_level(system) -> int | None:
+    """The highest residual level among the system's live risks (not archived, not closed)."""
+    from apps.risks.models import RiskStatus
+
+    return (
+        system.risks.filter(archived_at__isnull=True)
+        .exclude(status=RiskStatus.CLOSED)
+        .aggregate(level=Max("residual_level"))["level"]
     )

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from apps.accounts import permissions
 from apps.core.models import GovernanceSettings, Level
+from apps.systems import selectors
 from apps.systems.models import AISystem, EUAIActTier
 
 # Fields a person fills in; everything else on AISystem is derived or bookkeeping.
@@ -109,7 +110,7 @@ def update_system(*, system: AISystem, by, data: dict[str, Any], reason: str = "
     _assign(system, data)
     if system.team_id != old_team_id and not permissions.can_write_team(by, system.team_id):
         raise PermissionDenied("You can only move a system to a team you contribute to.")
-    apply_derived_fields(system)
+    apply_derived_fields(system, highest_residual_level=selectors.highest_residual_level(system))
     _validate(system)
     _save_with_history(system, by=by, reason=reason or "Edited")
     return system
@@ -141,6 +142,20 @@ def restore_system(*, system: AISystem, by, reason: str = "") -> AISystem:
     system.archived_by = None
     _validate(system)
     _save_with_history(system, by=by, reason=reason or "Restored from the archive")
+    return system
+
+
+def refresh_criticality(system: AISystem, *, by=None) -> AISystem:
+    """Recompute criticality and cadence after its risks changed; saves only on a change.
+
+    Called by the risk services inside their transaction, so the history records the change
+    with the person whose risk edit caused it.
+    """
+    system = AISystem.objects.select_for_update().get(pk=system.pk)
+    before = (system.criticality, system.review_cadence_days, system.next_review_due)
+    apply_derived_fields(system, highest_residual_level=selectors.highest_residual_level(system))
+    if (system.criticality, system.review_cadence_days, system.next_review_due) != before:
+        _save_with_history(system, by=by, reason="Criticality recomputed after a risk changed")
     return system
 
 

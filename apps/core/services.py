@@ -1,0 +1,134 @@
+"""Writes shared by every app: evidence attached to records."""
+
+from __future__ import annotations
+
+from pathlib import PurePath
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import URLValidator
+from django.db import transaction
+from django.utils import timezone
+
+from apps.accounts import permissions
+from apps.core.models import Evidence
+
+# What evidence files may be, and how each kind of file starts (None: text, checked as UTF-8).
+EVIDENCE_TYPES: dict[str, tuple[str, tuple[bytes, ...] | None]] = {
+    ".pdf": ("application/pdf", (b"%PDF-",)),
+    ".png": ("image/png", (b"\x89PNG\r\n\x1a\n",)),
+    ".jpg": ("image/jpeg", (b"\xff\xd8\xff",)),
+    ".jpeg": ("image/jpeg", (b"\xff\xd8\xff",)),
+    ".xlsx": (
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        (b"PK\x03\x04",),
+    ),
+    ".docx": (
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        (b"PK\x03\x04",),
+    ),
+    ".pptx": (
+        "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+        (b"PK\x03\x04",),
+    ),
+    ".txt": ("text/plain", None),
+    ".md": ("text/markdown", None),
+    ".csv": ("text/csv", None),
+    ".json": ("application/json", None),
+    ".log": ("text/plain", None),
+}
+
+
+def _check_file(upload) -> str:
+    """The media type of an acceptable upload; ``ValidationError`` otherwise."""
+    name = PurePath(upload.name or "").name
+    suffix = PurePath(name).suffix.lower()
+    if suffix not in EVIDENCE_TYPES:
+        allowed = ", ".join(sorted(EVIDENCE_TYPES))
+        raise ValidationError(
+            {"file": f"Files of type “{suffix or name}” are not accepted ({allowed})."}
+        )
+    limit = settings.EVIDENCE_MAX_BYTES
+    if upload.size > limit:
+        raise ValidationError(
+            {
+                "file": f"The file is {upload.size / 1_048_576:.1f} MB; the limit is "
+                f"{limit / 1_048_576:.0f} MB."
+            }
+        )
+    media_type, signatures = EVIDENCE_TYPES[suffix]
+    upload.seek(0)
+    head = upload.read(4096)
+    upload.seek(0)
+    if signatures is None:
+        try:
+            head.decode("utf-8")
+        except UnicodeDecodeError as error:
+            # A multi-byte character may be cut at the end of the sample: allow that only.
+            if error.start < len(head) - 3:
+                raise ValidationError({"file": f"“{name}” is not a UTF-8 text file."}) from error
+    elif not head.startswith(signatures):
+        raise ValidationError({"file": f"“{name}” is not a real {suffix[1:].upper()} file."})
+    return media_type
+
+
+@transaction.atomic
+def add_evidence(*, record, by, kind: str, file=None, url: str = "", note: str = "") -> Evidence:
+    """Attach a file, a link or a note to a record the person may edit."""
+    if not permissions.can_edit_record(by, record):
+        raise PermissionDenied("You cannot add evidence to this record.")
+    evidence = Evidence(
+        content_type=ContentType.objects.get_for_model(record),
+        object_id=record.pk,
+        kind=kind,
+        added_by=by,
+    )
+    if kind == Evidence.Kind.FILE:
+        if not file:
+            raise ValidationError({"file": "Choose a file to upload."})
+        evidence.media_type = _check_file(file)
+        evidence.original_name = PurePath(file.name).name[:255]
+        evidence.size = file.size
+        evidence.file = file
+    elif kind == Evidence.Kind.LINK:
+        url = url.strip()
+        try:
+            URLValidator(schemes=["http", "https"])(url)
+        except ValidationError as error:
+            raise ValidationError({"url": "Enter a full http:// or https:// address."}) from error
+        evidence.url = url
+    elif kind == Evidence.Kind.NOTE:
+        if not note.strip():
+            raise ValidationError({"note": "Write the note."})
+        evidence.note = note.strip()
+    else:
+        raise ValidationError({"kind": "Choose a file, a link or a note."})
+    evidence._history_user = by
+    evidence._change_reason = f"Evidence added to {getattr(record, 'reference', record)}"
+    evidence.save()
+    return evidence
+
+
+@transaction.atomic
+def remove_evidence(*, evidence: Evidence, by) -> Evidence:
+    """Take evidence off a record; the row and its file stay for the audit trail."""
+    if not permissions.can_edit_record(by, evidence.content_object):
+        raise PermissionDenied("You cannot remove this evidence.")
+    if evidence.is_removed:
+        raise ValidationError("This evidence is already removed.")
+    evidence.removed_at = timezone.now()
+    evidence.removed_by = by
+    evidence._history_user = by
+    evidence._change_reason = "Evidence removed"
+    evidence.save()
+    return evidence
+
+
+def evidence_of(record):
+    """The live evidence of a record, oldest first."""
+    return Evidence.objects.filter(
+        content_type=ContentType.objects.get_for_model(record),
+        object_id=record.pk,
+        removed_at__isnull=True,
+    ).select_related("added_by")

@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+
+
+class MitigationsConfig(AppConfig):
+    name = "apps.mitigations"
+    label = "mitigations"
+    verbose_name = "Mitigations"
+
+    def ready(self):
+        from apps.core.audit import register_detail_url
+        from apps.mitigations.models import Mitigation
+
+        register_detail_url(Mitigation, "mitigations:detail")

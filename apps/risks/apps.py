@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+
+
+class RisksConfig(AppConfig):
+    name = "apps.risks"
+    label = "risks"
+    verbose_name = "Risks"
+
+    def ready(self):
+        from apps.core.audit import register_detail_url
+        from apps.risks.models import Risk, RiskAcceptance
+
+        register_detail_url(Risk, "risks:detail")
+        register_detail_url(RiskAcceptance, "risks:acceptance_detail")

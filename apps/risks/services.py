@@ -1,0 +1,418 @@
+"""Writes to the risk register: risks, the risk matrix, acceptances, risks from the library.
+
+Every function checks its rules, writes in one transaction, leaves history with who and why, and
+raises ``PermissionDenied`` / ``ValidationError`` with a message a person can act on. Pages, the
+API and imports call these same functions.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import (
+    Case,
+    DateField,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    Max,
+    OuterRef,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, Greatest
+from django.utils import timezone
+
+from apps.accounts import permissions
+from apps.core.models import Level
+from apps.mitigations.choices import MitigationStatus
+from apps.mitigations.models import Mitigation
+from apps.risks.models import (
+    AcceptanceStatus,
+    FrameworkReference,
+    Risk,
+    RiskAcceptance,
+    RiskMatrix,
+    RiskStatus,
+    RiskTemplate,
+    Treatment,
+)
+from apps.systems import services as system_services
+from apps.systems.models import AISystem, EUAIActTier
+
+# Fields a person sets; scores, levels and dates are derived.
+EDITABLE_FIELDS = [
+    "title",
+    "scenario",
+    "category",
+    "owner",
+    "inherent_likelihood",
+    "inherent_impact",
+    "residual_likelihood",
+    "residual_impact",
+    "treatment",
+    "status",
+]
+MAX_ACCEPTANCE_DAYS = 366
+
+
+# --- Derived values -------------------------------------------------------------------------------
+def apply_assessment(risk: Risk, matrix: RiskMatrix | None = None) -> None:
+    """Scores, levels and the treatment deadline from the two assessments (not saved).
+
+    The deadline runs from the day the inherent assessment last changed and its length comes
+    from the inherent level: a Critical risk needs its plan within a week by default.
+    """
+    matrix = matrix or RiskMatrix.load()
+    risk.inherent_score = risk.inherent_likelihood * risk.inherent_impact
+    risk.residual_score = risk.residual_likelihood * risk.residual_impact
+    risk.inherent_level = matrix.level_for(risk.inherent_score)
+    risk.residual_level = matrix.level_for(risk.residual_score)
+    risk.treatment_due = risk.assessed_on + datetime.timedelta(
+        days=matrix.deadline_days(risk.inherent_level)
+    )
+
+
+def _level_case(score_field: str, matrix: RiskMatrix) -> Case:
+    return Case(
+        When(**{f"{score_field}__gte": matrix.critical_min_score}, then=Value(Level.CRITICAL)),
+        When(**{f"{score_field}__gte": matrix.high_min_score}, then=Value(Level.HIGH)),
+        When(**{f"{score_field}__gte": matrix.medium_min_score}, then=Value(Level.MEDIUM)),
+        default=Value(Level.LOW),
+        output_field=IntegerField(),
+    )
+
+
+@transaction.atomic
+def apply_risk_matrix(matrix: RiskMatrix | None = None) -> int:
+    """After the matrix changed: recompute every risk's levels and deadline, then every system's
+    criticality and cadence, in a handful of set-based UPDATEs whatever the number of rows.
+
+    Returns the number of risks updated. (Bulk updates bypass per-row history; the matrix
+    change itself is in the matrix's history.)
+    """
+    matrix = matrix or RiskMatrix.load()
+    updated = Risk.objects.update(
+        inherent_level=_level_case("inherent_score", matrix),
+        residual_level=_level_case("residual_score", matrix),
+    )
+    for level in Level:
+        Risk.objects.filter(inherent_level=level).update(
+            treatment_due=ExpressionWrapper(
+                F("assessed_on") + datetime.timedelta(days=matrix.deadline_days(level)),
+                output_field=DateField(),
+            )
+        )
+    recompute_all_criticalities()
+    return updated
+
+
+@transaction.atomic
+def change_risk_matrix(*, matrix: RiskMatrix, by, reason: str = "") -> int:
+    """An administrator saves new bands or deadlines; every risk is re-levelled at once.
+
+    Returns the number of risks re-levelled.
+    """
+    if not permissions.can_edit_risk_matrix(by):
+        raise PermissionDenied("Only administrators change the risk matrix.")
+    matrix.full_clean()
+    matrix._history_user = by
+    matrix._change_reason = reason or "Risk matrix changed"
+    matrix.save()
+    return apply_risk_matrix(matrix)
+
+
+def recompute_all_criticalities() -> None:
+    """Every system's criticality from its highest live residual level and its tier (set-based)."""
+    highest = Coalesce(
+        Subquery(
+            Risk.objects.filter(system=OuterRef("pk"), archived_at__isnull=True)
+            .exclude(status=RiskStatus.CLOSED)
+            .values("system")
+            .annotate(level=Max("residual_level"))
+            .values("level")[:1],
+            output_field=IntegerField(),
+        ),
+        Value(Level.LOW),
+    )
+    AISystem.objects.update(
+        criticality=Case(
+            When(eu_ai_act_tier=EUAIActTier.PROHIBITED, then=Value(Level.CRITICAL)),
+            When(
+                eu_ai_act_tier=EUAIActTier.HIGH_RISK,
+                then=Greatest(highest, Value(Level.HIGH), output_field=IntegerField()),
+            ),
+            default=highest,
+            output_field=IntegerField(),
+        )
+    )
+    system_services.recompute_review_cadences()
+
+
+# --- Risks ----------------------------------------------------------------------------------------
+def _assign(risk: Risk, data: dict[str, Any]) -> None:
+    unknown = set(data) - set(EDITABLE_FIELDS) - {"framework_references"}
+    if unknown:
+        raise ValueError(f"Not editable fields of a risk: {', '.join(sorted(unknown))}")
+    for name, value in data.items():
+        if name != "framework_references":
+            setattr(risk, name, value)
+
+
+def _validate(risk: Risk) -> None:
+    risk.full_clean(exclude=["created_by", "archived_by", "template"])
+
+
+def _save(risk: Risk, *, by, reason: str, references: Iterable | None = None) -> None:
+    risk._history_user = by
+    risk._change_reason = reason
+    risk.save()
+    if references is not None:
+        # simple-history records the m2m change as one more version, by the same person.
+        wanted = {ref.pk for ref in references}
+        current = set(risk.framework_references.values_list("pk", flat=True))
+        if wanted != current:
+            risk.framework_references.set(list(wanted))
+
+
+@transaction.atomic
+def create_risk(
+    *,
+    system: AISystem,
+    by,
+    data: dict[str, Any],
+    reason: str = "",
+    template: RiskTemplate | None = None,
+) -> Risk:
+    """Add a risk to a system; its scores, levels and deadline follow from the matrix."""
+    if not permissions.can_create_risk(by, system):
+        raise PermissionDenied("Only contributors of the system's team can add risks to it.")
+    references = data.get("framework_references")
+    risk = Risk(system=system, created_by=by, template=template)
+    _assign(risk, data)
+    risk.assessed_on = timezone.localdate()
+    apply_assessment(risk)
+    _validate(risk)
+    _save(risk, by=by, reason=reason or "Added", references=references)
+    system_services.refresh_criticality(system, by=by)
+    return risk
+
+
+@transaction.atomic
+def update_risk(*, risk: Risk, by, data: dict[str, Any], reason: str = "") -> Risk:
+    """Edit a risk; a new inherent assessment restarts its treatment deadline."""
+    risk = Risk.objects.select_for_update().select_related("system").get(pk=risk.pk)
+    if not permissions.can_edit_risk(by, risk):
+        raise PermissionDenied("You cannot edit this risk.")
+    before = (risk.inherent_likelihood, risk.inherent_impact)
+    references = data.get("framework_references")
+    _assign(risk, data)
+    if (risk.inherent_likelihood, risk.inherent_impact) != before:
+        risk.assessed_on = timezone.localdate()
+    apply_assessment(risk)
+    _validate(risk)
+    _save(risk, by=by, reason=reason or "Edited", references=references)
+    system_services.refresh_criticality(risk.system, by=by)
+    return risk
+
+
+@transaction.atomic
+def archive_risk(*, risk: Risk, by, reason: str = "") -> Risk:
+    risk = Risk.objects.select_for_update().select_related("system").get(pk=risk.pk)
+    if not permissions.can_archive_risk(by, risk):
+        raise PermissionDenied("You cannot archive this risk.")
+    if risk.is_archived:
+        raise ValidationError("This risk is already archived.")
+    risk.archived_at = timezone.now()
+    risk.archived_by = by
+    _save(risk, by=by, reason=reason or "Archived")
+    system_services.refresh_criticality(risk.system, by=by)
+    return risk
+
+
+@transaction.atomic
+def restore_risk(*, risk: Risk, by, reason: str = "") -> Risk:
+    risk = Risk.objects.select_for_update().select_related("system").get(pk=risk.pk)
+    if not permissions.can_archive_risk(by, risk):
+        raise PermissionDenied("You cannot restore this risk.")
+    if not risk.is_archived:
+        raise ValidationError("This risk is not archived.")
+    risk.archived_at = None
+    risk.archived_by = None
+    _validate(risk)
+    _save(risk, by=by, reason=reason or "Restored from the archive")
+    system_services.refresh_criticality(risk.system, by=by)
+    return risk
+
+
+@transaction.atomic
+def add_risk_from_template(
+    *, system: AISystem, template: RiskTemplate, by, owner=None, title: str | None = None
+) -> Risk:
+    """One click from the library: the risk with the template's text, scores and references,
+    and each suggested mitigation as a planned mitigation, for the team to adapt.
+
+    The residual assessment starts equal to the inherent one: nothing is in place yet.
+    """
+    if not template.is_active:
+        raise ValidationError("This template is retired from the library.")
+    risk = create_risk(
+        system=system,
+        by=by,
+        template=template,
+        reason=f"Added from the risk library ({template.key})",
+        data={
+            "title": title or template.title,
+            "scenario": template.scenario,
+            "category": template.category,
+            "owner": owner or by,
+            "inherent_likelihood": template.inherent_likelihood,
+            "inherent_impact": template.inherent_impact,
+            "residual_likelihood": template.inherent_likelihood,
+            "residual_impact": template.inherent_impact,
+            "treatment": Treatment.MITIGATE,
+            "status": RiskStatus.OPEN,
+            "framework_references": list(template.framework_references.all()),
+        },
+    )
+    for suggestion in template.suggested_mitigations.all():
+        mitigation = Mitigation(
+            system=system,
+            title=suggestion.title,
+            description=suggestion.description,
+            kind=suggestion.kind,
+            layer=suggestion.layer,
+            owner=owner or by,
+            status=MitigationStatus.PLANNED,
+            due_date=risk.treatment_due,
+            created_by=by,
+        )
+        mitigation._history_user = by
+        mitigation._change_reason = f"Suggested by the risk library ({template.key})"
+        mitigation.save()
+        mitigation.risks.add(risk)
+    return risk
+
+
+def framework_references_by_code(codes: Iterable[str]) -> dict[str, FrameworkReference]:
+    return {ref.code: ref for ref in FrameworkReference.objects.filter(code__in=list(codes))}
+
+
+# --- Acceptances ----------------------------------------------------------------------------------
+@transaction.atomic
+def request_acceptance(
+    *, risk: Risk, by, rationale: str, expires_on: datetime.date
+) -> RiskAcceptance:
+    """A contributor asks the committee to accept the risk as it is, until a date."""
+    risk = Risk.objects.select_for_update().select_related("system").get(pk=risk.pk)
+    if not permissions.can_edit_risk(by, risk):
+        raise PermissionDenied("Only contributors of the system's team can request an acceptance.")
+    errors = {}
+    if not rationale.strip():
+        errors["rationale"] = "Explain why this residual risk is acceptable."
+    today = timezone.localdate()
+    if expires_on <= today:
+        errors["expires_on"] = "The expiry date must be in the future."
+    elif expires_on > today + datetime.timedelta(days=MAX_ACCEPTANCE_DAYS):
+        errors["expires_on"] = "An acceptance lasts at most a year; ask again when it expires."
+    if errors:
+        raise ValidationError(errors)
+    live = [AcceptanceStatus.PENDING, AcceptanceStatus.APPROVED]
+    if risk.acceptances.filter(status__in=live).exists():
+        raise ValidationError("This risk already has an acceptance pending or in force.")
+    acceptance = RiskAcceptance(
+        risk=risk, rationale=rationale.strip(), expires_on=expires_on, requested_by=by
+    )
+    acceptance._history_user = by
+    acceptance._change_reason = "Requested"
+    acceptance.save()
+    return acceptance
+
+
+@transaction.atomic
+def decide_acceptance(
+    *, acceptance: RiskAcceptance, by, approve: bool, comment: str = ""
+) -> RiskAcceptance:
+    """A committee member approves or rejects; approval makes the risk accepted and treated."""
+    acceptance = (
+        RiskAcceptance.objects.select_for_update()
+        .select_related("risk__system")
+        .get(pk=acceptance.pk)
+    )
+    refusal = permissions.why_cannot_decide_acceptance(by, acceptance)
+    if refusal:
+        raise PermissionDenied(refusal)
+    if acceptance.status != AcceptanceStatus.PENDING:
+        raise ValidationError(
+            f"This acceptance is already {acceptance.get_status_display().lower()}."
+        )
+    if not approve and not comment.strip():
+        raise ValidationError({"comment": "Say why the acceptance is rejected."})
+    acceptance.status = AcceptanceStatus.APPROVED if approve else AcceptanceStatus.REJECTED
+    acceptance.decided_by = by
+    acceptance.decided_at = timezone.now()
+    acceptance.decision_comment = comment.strip()
+    acceptance._history_user = by
+    acceptance._change_reason = "Approved" if approve else "Rejected"
+    acceptance.save()
+    if approve:
+        risk = acceptance.risk
+        risk.treatment = Treatment.ACCEPT
+        risk.status = RiskStatus.TREATED
+        _save(
+            risk,
+            by=by,
+            reason=f"Accepted until {acceptance.expires_on:%d %b %Y} ({acceptance.reference})",
+        )
+    return acceptance
+
+
+@transaction.atomic
+def withdraw_acceptance(*, acceptance: RiskAcceptance, by) -> RiskAcceptance:
+    """The team takes back a request that the committee has not decided yet."""
+    acceptance = (
+        RiskAcceptance.objects.select_for_update()
+        .select_related("risk__system")
+        .get(pk=acceptance.pk)
+    )
+    if not permissions.can_edit_risk(by, acceptance.risk):
+        raise PermissionDenied("You cannot withdraw this acceptance.")
+    if acceptance.status != AcceptanceStatus.PENDING:
+        raise ValidationError("Only a pending acceptance can be withdrawn.")
+    acceptance.status = AcceptanceStatus.WITHDRAWN
+    acceptance._history_user = by
+    acceptance._change_reason = "Withdrawn"
+    acceptance.save()
+    return acceptance
+
+
+@transaction.atomic
+def expire_acceptances(today: datetime.date | None = None) -> list[RiskAcceptance]:
+    """Approved acceptances past their date expire and their risks are open again.
+
+    Idempotent: an acceptance expires once. Run by the daily job; returns what expired.
+    """
+    today = today or timezone.localdate()
+    expired = list(
+        RiskAcceptance.objects.select_for_update(skip_locked=True)
+        .filter(status=AcceptanceStatus.APPROVED, expires_on__lt=today)
+        .select_related("risk__system")
+    )
+    for acceptance in expired:
+        acceptance.status = AcceptanceStatus.EXPIRED
+        acceptance._change_reason = f"Expired on {acceptance.expires_on:%d %b %Y}"
+        acceptance.save()
+        risk = acceptance.risk
+        if risk.status == RiskStatus.TREATED and risk.treatment == Treatment.ACCEPT:
+            risk.status = RiskStatus.OPEN
+            _save(
+                risk,
+                by=None,
+                reason=f"Acceptance {acceptance.reference} expired: the risk is open again",
+            )
+    return expired
