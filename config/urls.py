@@ -18,6 +18,8 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("accounts/", include("apps.accounts.urls")),
     path("systems/", include("apps.systems.urls")),
+    path("risks/", include("apps.risks.urls")),
+    path("mitigations/", include("apps.mitigations.urls")),
     path("admin/", admin.site.urls),
     path("", include("apps.core.urls")),
 ]

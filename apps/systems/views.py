@@ -9,6 +9,7 @@ from django.views.generic import DetailView, TemplateView
 from apps.accounts import permissions
 from apps.core import selectors as core_selectors
 from apps.core.views import FilteredListView, ObjectHistoryView, ServiceFormView
+from apps.risks import selectors as risk_selectors
 from apps.systems import selectors, services
 from apps.systems.filters import SystemFilterSet
 from apps.systems.forms import AISystemForm
@@ -57,6 +58,9 @@ class SystemDetailView(LoginRequiredMixin, SystemObjectMixin, DetailView):
         context["history_truncated"] = history.count() > HISTORY_ON_DETAIL_PAGE
         context["can_edit"] = permissions.can_edit_system(user, self.object)
         context["can_archive"] = permissions.can_archive_system(user, self.object)
+        context["can_add_risk"] = permissions.can_create_risk(user, self.object)
+        context["risks"] = risk_selectors.risks_of_system(self.object)
+        context["mitigations"] = risk_selectors.mitigations_of_system(self.object)
         return context
 
 

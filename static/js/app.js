@@ -24,6 +24,16 @@
     if (summary) summary.focus();
   }
 
+  // A button with data-confirm asks before its form is submitted (destructive actions).
+  document.addEventListener("submit", function (event) {
+    var button = event.submitter;
+    var message = button && button.dataset ? button.dataset.confirm : null;
+    if (message && !window.confirm(message)) {
+      event.preventDefault();
+      event.stopImmediatePropagation();
+    }
+  }, true);
+
   document.addEventListener("DOMContentLoaded", function () {
     syncDependentFields(document);
     focusErrors();

@@ -35,10 +35,10 @@ def test_seed_demo_is_idempotent():
 def test_seed_demo_systems_have_history_by_their_team(db):
     call_command("seed_demo", "--force", verbosity=0)
     system = AISystem.objects.get(name="Consumer credit scoring model")
-    assert system.criticality == 3  # high-risk tier ⇒ at least High
-    first, latest = system.history.earliest(), system.history.latest()
-    assert first.history_user.email == latest.history_user.email == "credit@example.com"
-    assert latest.history_change_reason == "Annual recalibration on 2025 applications"
+    assert system.criticality >= 3  # high-risk tier ⇒ at least High
+    assert {h.history_user.email for h in system.history.all()} == {"credit@example.com"}
+    reasons = set(system.history.values_list("history_change_reason", flat=True))
+    assert "Annual recalibration on 2025 applications" in reasons
 
 
 def test_seed_demo_refuses_to_run_in_production_without_force(settings):

@@ -12,6 +12,7 @@ from django.db import transaction
 
 from apps.accounts.models import Membership, Team, User
 from apps.core.models import GovernanceSettings
+from apps.risks.demo import seed_demo_risks
 from apps.systems import services as system_services
 from apps.systems.models import (
     AIKind,
@@ -443,7 +444,10 @@ EDITS = [
 
 
 class Command(BaseCommand):
-    help = "Create (or bring up to date) the demo organisation: teams, accounts and AI systems."
+    help = (
+        "Create (or bring up to date) the demo organisation: teams, accounts, AI systems, "
+        "their risks and mitigations."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -463,10 +467,12 @@ class Command(BaseCommand):
             teams = self._teams()
             people = self._people(teams)
             created = self._systems(teams, people)
+            risks_added = seed_demo_risks(people)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo organisation ready: {len(teams)} teams, {len(people)} accounts, "
-                f"{created} new AI systems ({AISystem.objects.count()} in all)."
+                f"{created} new AI systems ({AISystem.objects.count()} in all), "
+                f"{risks_added} new risks."
             )
         )
         self.stdout.write(f"Every demo account's password is: {DEMO_PASSWORD}")

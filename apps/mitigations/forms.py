@@ -1,0 +1,240 @@
+"""Forms of the mitigation pages: a mitigation, the risk panel's inline forms, evidence."""
+
+from __future__ import annotations
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Div, Fieldset, Layout
+from django import forms
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db.models import Q
+from django.template.defaultfilters import filesizeformat
+from django.utils import timezone
+
+from apps.core.forms import ChangeReasonFormMixin
+from apps.core.models import Evidence
+from apps.core.services import EVIDENCE_TYPES
+from apps.mitigations import selectors
+from apps.mitigations.choices import MitigationStatus
+from apps.mitigations.models import Mitigation
+from apps.mitigations.services import EDITABLE_FIELDS
+
+
+class UserChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj.full_name} ({obj.email})" if obj.full_name else obj.email
+
+
+class RiskChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj):
+        archived = " (archived)" if obj.is_archived else ""
+        return f"{obj.reference} · {obj.title}{archived}"
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
+def owner_choices(system, *, user=None, current_owner_id=None):
+    """Active people who may sensibly own a system's mitigation: its team and its owners.
+
+    The editor (an administrator may work outside their teams) and the current owner stay
+    selectable, so that saving never silently changes who owns a mitigation.
+    """
+    wanted = Q(memberships__team_id=system.team_id) | Q(
+        pk__in=[system.business_owner_id, system.technical_owner_id]
+    )
+    extra = [pk for pk in (getattr(user, "pk", None), current_owner_id) if pk]
+    if extra:
+        wanted |= Q(pk__in=extra)
+    ids = get_user_model().objects.filter(wanted).values("pk")
+    return get_user_model().objects.filter(pk__in=ids, is_active=True).order_by("full_name")
+
+
+class MitigationForm(ChangeReasonFormMixin, forms.ModelForm):
+    """Every field of a mitigation; the risks it treats are those of its own system."""
+
+    risks = RiskChoiceField(
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Risks it treats",
+    )
+
+    class Meta:
+        model = Mitigation
+        fields = EDITABLE_FIELDS
+        field_classes = {"owner": UserChoiceField}
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 4}),
+            "due_date": DateInput,
+            "last_verified_on": DateInput,
+        }
+        help_texts = {
+            "last_verified_on": "Filled in with today's date when you mark it verified.",
+        }
+
+    def __init__(self, *args, system, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.system = system
+        self.user = user
+        current_owner = self.instance.owner_id if self.instance.pk else None
+        self.fields["owner"].queryset = owner_choices(
+            system, user=user, current_owner_id=current_owner
+        )
+        risks = Q(archived_at__isnull=True)
+        if self.instance.pk:
+            # Keep risks it already treats, even archived ones, so saving does not unlink them.
+            risks |= Q(pk__in=self.instance.risks.values("pk"))
+        self.fields["risks"].queryset = (
+            system.risks.filter(risks).order_by("-residual_score", "title").distinct()
+        )
+        self.fields["risks"].error_messages["invalid_choice"] = (
+            f"A mitigation treats risks of its own system ({system.reference} {system}) only; "
+            "%(value)s is not one of them."
+        )
+        if self.instance.pk:
+            self.initial.setdefault("risks", list(self.instance.risks.values_list("pk", flat=True)))
+        elif user is not None and self.fields["owner"].queryset.filter(pk=user.pk).exists():
+            self.initial.setdefault("owner", user.pk)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.layout = Layout(
+            Fieldset("What is done", "title", "description"),
+            Fieldset(
+                "Kind and defence layer",
+                Div(
+                    Div("kind", css_class="col-md-6"),
+                    Div("layer", css_class="col-md-6"),
+                    css_class="row",
+                ),
+            ),
+            Fieldset(
+                "Who and when",
+                Div(
+                    Div("owner", css_class="col-md-6"),
+                    Div("due_date", css_class="col-md-6"),
+                    css_class="row",
+                ),
+                Div(
+                    Div("status", css_class="col-md-6"),
+                    Div("last_verified_on", css_class="col-md-6"),
+                    css_class="row",
+                ),
+            ),
+            Fieldset("Risks it treats", "risks"),
+            *self.change_reason_layout(),
+        )
+
+    def clean(self):
+        cleaned = super().clean()
+        # Marking it verified without a date means verified today (as the status buttons do).
+        if cleaned.get("status") == MitigationStatus.VERIFIED and not cleaned.get(
+            "last_verified_on"
+        ):
+            cleaned["last_verified_on"] = timezone.localdate()
+        return cleaned
+
+    def clean_last_verified_on(self):
+        value = self.cleaned_data.get("last_verified_on")
+        if value and value > timezone.localdate():
+            raise forms.ValidationError("A verification cannot be in the future.")
+        return value
+
+    def mitigation_data(self) -> dict:
+        return {name: self.cleaned_data[name] for name in EDITABLE_FIELDS}
+
+
+class RiskPanelAddForm(forms.ModelForm):
+    """The few fields needed to plan a new mitigation from a risk's page."""
+
+    class Meta:
+        model = Mitigation
+        fields = ["title", "kind", "layer", "owner", "due_date"]
+        field_classes = {"owner": UserChoiceField}
+        widgets = {"due_date": DateInput}
+
+    def __init__(self, *args, system, user, **kwargs):
+        kwargs.setdefault("auto_id", "mitigation-panel-%s")
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = owner_choices(system, user=user)
+        if self.fields["owner"].queryset.filter(pk=user.pk).exists():
+            self.initial.setdefault("owner", user.pk)
+
+    def mitigation_data(self) -> dict:
+        return {**self.cleaned_data, "description": ""}
+
+
+class RiskPanelLinkForm(forms.Form):
+    """Let an existing mitigation of the same system also treat this risk."""
+
+    mitigation = forms.ModelChoiceField(
+        queryset=Mitigation.objects.none(),
+        label="Existing mitigation",
+        empty_label="Choose a mitigation…",
+        error_messages={
+            "invalid_choice": "Choose a mitigation of this risk's system that does not "
+            "treat it yet."
+        },
+    )
+
+    def __init__(self, *args, risk, user, **kwargs):
+        kwargs.setdefault("auto_id", "mitigation-link-%s")
+        super().__init__(*args, **kwargs)
+        self.risk = risk
+        self.fields["mitigation"].queryset = selectors.linkable_mitigations(risk)
+        self.fields["mitigation"].label_from_instance = lambda m: f"{m.reference} · {m.title}"
+        self.fields["mitigation"].widget.attrs["class"] = "form-select"
+
+    @property
+    def has_choices(self) -> bool:
+        return self.fields["mitigation"].queryset.exists()
+
+
+class EvidenceForm(forms.Form):
+    """A file, a link or a note; the service checks the file's type, signature and size."""
+
+    kind = forms.ChoiceField(
+        choices=Evidence.Kind.choices,
+        widget=forms.RadioSelect,
+        initial=Evidence.Kind.FILE,
+        label="Kind of evidence",
+    )
+    file = forms.FileField(
+        required=False,
+        help_text="",
+        widget=forms.ClearableFileInput(attrs={"accept": ",".join(sorted(EVIDENCE_TYPES))}),
+    )
+    url = forms.CharField(
+        label="Link",
+        required=False,
+        max_length=500,
+        widget=forms.URLInput(attrs={"placeholder": "https://…"}),
+    )
+    note = forms.CharField(label="Note", required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "evidence-%s")
+        super().__init__(*args, **kwargs)
+        self.fields["file"].help_text = (
+            f"Up to {filesizeformat(settings.EVIDENCE_MAX_BYTES)}: "
+            f"{', '.join(sorted(EVIDENCE_TYPES))}."
+        )
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+
+    def evidence_data(self) -> dict:
+        kind = self.cleaned_data["kind"]
+        return {
+            "kind": kind,
+            "file": self.cleaned_data.get("file") if kind == Evidence.Kind.FILE else None,
+            "url": self.cleaned_data.get("url", "") if kind == Evidence.Kind.LINK else "",
+            "note": self.cleaned_data.get("note", "") if kind == Evidence.Kind.NOTE else "",
+        }
+
+
+class StatusForm(forms.Form):
+    status = forms.ChoiceField(choices=MitigationStatus.choices)
