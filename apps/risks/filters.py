@@ -79,6 +79,7 @@ class RiskFilterSet(ArchivedFilterMixin, SearchFilterMixin, django_filters.Filte
     )
     framework = django_filters.ChoiceFilter(
         field_name="framework_references__framework",
+        label="Framework",
         choices=Framework.choices,
         empty_label="Any framework",
         distinct=True,
@@ -180,6 +181,7 @@ class RiskTemplateFilterSet(SearchFilterMixin, django_filters.FilterSet):
     )
     framework = django_filters.ChoiceFilter(
         field_name="framework_references__framework",
+        label="Framework",
         choices=Framework.choices,
         empty_label="Any framework",
         distinct=True,
