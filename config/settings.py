@@ -54,6 +54,9 @@ INSTALLED_APPS = [
     "apps.systems",
     "apps.risks",
     "apps.mitigations",
+    "apps.reviews",
+    "apps.incidents",
+    "apps.reminders",
 ]
 
 MIDDLEWARE = [
@@ -83,6 +86,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "apps.core.context_processors.navigation",
+                "apps.reminders.context_processors.notifications",
             ],
         },
     },
@@ -201,10 +205,55 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 # --- REST framework (the API issue builds on this) ----------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        # Scripts: "Authorization: Token …" or "Bearer …"; browsers: the session, with CSRF.
+        "apps.accounts.api.authentication.APITokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "apps.core.api.schema.APIAutoSchema",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_PAGINATION_CLASS": "apps.core.api.pagination.APIPagination",
+    "EXCEPTION_HANDLER": "apps.core.api.exceptions.api_exception_handler",
+    # Counted in the shared cache (Redis when REDIS_URL is set), per user and per anonymous IP.
+    "DEFAULT_THROTTLE_CLASSES": [
+        "apps.core.api.throttles.APIUserRateThrottle",
+        "apps.core.api.throttles.APIAnonRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "user": env.str("API_THROTTLE_USER", default="1200/minute"),
+        "anon": env.str("API_THROTTLE_ANON", default="60/minute"),
+    },
+    # Proxies in front of the app, so that anonymous throttling counts the client's address.
+    "NUM_PROXIES": env.int("NUM_PROXIES", default=None),
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "AI Risk Register API",
+    "DESCRIPTION": "Every record of the register, its history and streamed exports. "
+    "Authenticate with a token from your profile page (Authorization: Bearer <token>).",
+    "VERSION": "1.0.0",
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "COMPONENT_SPLIT_REQUEST": True,
+    # Swagger UI's files come from drf-spectacular-sidecar, served by us: no CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "LevelEnum": "apps.core.models.Level",
+        "LevelWordEnum": ["Low", "Medium", "High", "Critical"],  # levels as the API writes them
+        "LikelihoodEnum": "apps.risks.models.Likelihood",
+        "ImpactEnum": "apps.risks.models.Impact",
+        "RiskStatusEnum": "apps.risks.models.RiskStatus",
+        "AcceptanceStatusEnum": "apps.risks.models.AcceptanceStatus",
+        "MitigationStatusEnum": "apps.mitigations.choices.MitigationStatus",
+        "MitigationKindEnum": "apps.mitigations.choices.MitigationKind",
+        "ReviewKindEnum": "apps.reviews.models.ReviewKind",
+        "DecisionOutcomeEnum": "apps.reviews.models.DecisionOutcome",
+        "AcceptanceDecisionEnum": ["approve", "reject"],
+    },
 }
 
 # --- Logging ------------------------------------------------------------------------------------

@@ -20,6 +20,10 @@ urlpatterns = [
     path("systems/", include("apps.systems.urls")),
     path("risks/", include("apps.risks.urls")),
     path("mitigations/", include("apps.mitigations.urls")),
+    path("reviews/", include("apps.reviews.urls")),
+    path("incidents/", include("apps.incidents.urls")),
+    path("api/v1/", include("apps.core.api.urls")),
+    path("", include("apps.reminders.urls")),  # notifications/, exports/
     path("admin/", admin.site.urls),
     path("", include("apps.core.urls")),
 ]

@@ -114,3 +114,128 @@ class RiskAcceptanceFactory(DjangoModelFactory):
     rationale = "Residual risk is low and monitored weekly."
     expires_on = factory.LazyFunction(lambda: datetime.date.today() + datetime.timedelta(days=90))
     requested_by = factory.SelfAttribute("risk.owner")
+
+
+# --- Incidents ----------------------------------------------------------------------------------
+class IncidentFactory(DjangoModelFactory):
+    """An incident detected an hour ago, its derived fields computed as the services would.
+
+    Pass ``materialised_risks=[...]`` to link risks (the incident is then catalogued).
+    """
+
+    class Meta:
+        model = "incidents.Incident"
+        skip_postgeneration_save = True
+
+    system = factory.SubFactory(AISystemFactory)
+    title = factory.Sequence(lambda n: f"Incident {n}")
+    description = "The assistant quoted a refund policy that does not exist."
+    severity = 3
+    occurred_at = factory.LazyFunction(
+        lambda: datetime.datetime.now(datetime.UTC) - datetime.timedelta(hours=2)
+    )
+    detected_at = factory.LazyFunction(
+        lambda: datetime.datetime.now(datetime.UTC) - datetime.timedelta(hours=1)
+    )
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        from apps.incidents.services import apply_derived_fields
+
+        incident = model_class(*args, **kwargs)
+        apply_derived_fields(incident)
+        incident.save()
+        return incident
+
+    @factory.post_generation
+    def materialised_risks(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.materialised_risks.set(extracted)
+            self.uncatalogued = False
+            self.save(update_fields=["uncatalogued"])
+
+
+# --- Reviews ------------------------------------------------------------------------------------
+class ChecklistItemFactory(DjangoModelFactory):
+    """A deployment checklist item (pass ``status="done"`` with evidence added by the test)."""
+
+    class Meta:
+        model = "reviews.ChecklistItem"
+        django_get_or_create = ("system", "key")
+
+    system = factory.SubFactory(AISystemFactory)
+    key = "model_performance"
+    status = "open"
+
+
+class ReviewFactory(DjangoModelFactory):
+    """A pending review with its first frozen version (content assembled from the system).
+
+    Reviewers are assigned with ``reviewers=[...]``; most tests submit through the service.
+    """
+
+    class Meta:
+        model = "reviews.Review"
+        skip_postgeneration_save = True
+
+    system = factory.SubFactory(AISystemFactory)
+    kind = "initial"
+    submitted_by = factory.SelfAttribute("system.business_owner")
+    due_date = factory.LazyFunction(lambda: datetime.date.today() + datetime.timedelta(days=14))
+    required_approvals = 1
+
+    @factory.post_generation
+    def version(self, create, extracted, **kwargs):
+        if not create:
+            return
+        from apps.reviews.models import PlanVersion
+        from apps.reviews.plan import assemble_plan
+
+        number = PlanVersion.objects.filter(system=self.system).count() + 1
+        self.current_version = PlanVersion.objects.create(
+            system=self.system,
+            review=self,
+            number=number,
+            content=assemble_plan(self.system),
+            criticality=self.system.criticality,
+            submitted_by=self.submitted_by,
+        )
+        self.save(update_fields=["current_version"])
+
+    @factory.post_generation
+    def reviewers(self, create, extracted, **kwargs):
+        if create and extracted:
+            from apps.reviews.models import ReviewerAssignment
+
+            for reviewer in extracted:
+                ReviewerAssignment.objects.create(review=self, reviewer=reviewer)
+
+
+# --- Reminders ------------------------------------------------------------------------------------
+class NotificationFactory(DjangoModelFactory):
+    class Meta:
+        model = "reminders.Notification"
+
+    recipient = factory.SubFactory(UserFactory)
+    title = factory.Sequence(lambda n: f"Review of SYS-{n:04d} is due in 7 days")
+    url = "/systems/1/"
+
+
+class NotificationPreferenceFactory(DjangoModelFactory):
+    class Meta:
+        model = "reminders.NotificationPreference"
+        django_get_or_create = ("user",)
+
+    user = factory.SubFactory(UserFactory)
+    digest = "daily"
+
+
+class ExportJobFactory(DjangoModelFactory):
+    class Meta:
+        model = "reminders.ExportJob"
+
+    user = factory.SubFactory(UserFactory)
+    kind = "register_xlsx"
+    expires_at = factory.LazyFunction(
+        lambda: datetime.datetime.now(datetime.UTC) + datetime.timedelta(days=1)
+    )

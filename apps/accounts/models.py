@@ -155,3 +155,7 @@ class Membership(models.Model):
 
     def __str__(self):
         return f"{self.user} — {self.get_role_display()} of {self.team}"
+
+
+# API tokens live in their own module; imported here so that Django registers the model.
+from apps.accounts.tokens import APIToken  # noqa: E402, F401

@@ -205,3 +205,93 @@ def can_edit_record(user, record) -> bool:
 def can_view_audit_log(user) -> bool:
     """The global audit log spans every team, so only global readers open it."""
     return has_global_read(user)
+
+
+# --- Reviews ------------------------------------------------------------------------------------
+def visible_reviews(user):
+    """Reviews of the systems the user may read."""
+    from apps.reviews.models import Review
+
+    if has_global_read(user):
+        return Review.objects.all()
+    return Review.objects.filter(system__team_id__in=list(team_roles(user)))
+
+
+def can_submit_safety_plan(user, system: AISystem) -> bool:
+    """The system's team submits its plan (and keeps its checklist); archived ones are read-only."""
+    return can_edit_system(user, system)
+
+
+def why_not_reviewer(candidate, system: AISystem, submitter_ids) -> str:
+    """Why a person may not review this system's plan (four eyes), or "" if they may."""
+    if not (candidate.is_active and candidate.is_committee_member and not candidate.is_auditor):
+        return f"{candidate} is not a committee member."
+    if candidate.pk in submitter_ids:
+        return f"{candidate} submitted this plan and cannot review it."
+    if is_owner_of_system(candidate, system):
+        return f"{candidate} owns {system.reference} and cannot review its plan."
+    return ""
+
+
+def why_cannot_decide_review(user, review) -> str:
+    """The reason a person may not decide on a review, or "" if they may."""
+    if not (may_write(user) and user.is_committee_member):
+        return "Only committee members decide on safety plans."
+    if not review.assignments.filter(reviewer=user).exists():
+        return "Only the reviewers assigned to this plan decide on it."
+    if review.submitted_by_id == user.pk or review.versions.filter(submitted_by=user).exists():
+        return "You cannot decide on a plan you submitted."
+    if is_owner_of_system(user, review.system):
+        return "You cannot decide on the plan of a system you own."
+    return ""
+
+
+def can_decide_review(user, review) -> bool:
+    """An assigned committee member decides, never on their own submission or system."""
+    return not why_cannot_decide_review(user, review)
+
+
+def can_assign_reviewers(user, review) -> bool:
+    """The committee, administrators and the system's team ask more reviewers."""
+    if not may_write(user):
+        return False
+    return (
+        user.is_committee_member or user.is_superuser or can_write_team(user, review.system.team_id)
+    )
+
+
+# --- Incidents ----------------------------------------------------------------------------------
+def visible_incidents(user):
+    """Every incident of a system the user may read."""
+    from apps.incidents.models import Incident
+
+    if has_global_read(user):
+        return Incident.objects.all()
+    return Incident.objects.filter(system__team_id__in=list(team_roles(user)))
+
+
+def can_view_incident(user, incident) -> bool:
+    return can_read_team(user, incident.system.team_id)
+
+
+def can_create_incident(user, system: AISystem) -> bool:
+    """Incidents are logged on an active system by its team's contributors."""
+    return can_edit_system(user, system)
+
+
+def can_edit_incident(user, incident) -> bool:
+    """The system's contributors (and administrators) edit its incidents; never auditors."""
+    return can_edit_system(user, incident.system)
+
+
+def can_log_incidents(user) -> bool:
+    """Whether to offer “Log an incident” at all: a contributor of some team, or an admin."""
+    return can_create_system(user)
+
+
+# --- API ----------------------------------------------------------------------------------------
+def can_manage_token(user, token) -> bool:
+    """People list and revoke their own API tokens; administrators may revoke anyone's."""
+    if not _is_active(user):
+        return False
+    return token.user_id == user.pk or user.is_superuser

@@ -6,4 +6,8 @@ app_name = "accounts"
 
 urlpatterns = [
     path("profile/", views.ProfileView.as_view(), name="profile"),
+    path("profile/tokens/", views.APITokenCreateView.as_view(), name="token_create"),
+    path(
+        "profile/tokens/<int:pk>/revoke/", views.APITokenRevokeView.as_view(), name="token_revoke"
+    ),
 ]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+
 import django_filters
 import django_filters.fields
 from django import forms
@@ -10,6 +12,27 @@ from django.db.models import Q
 from django.utils.text import capfirst
 
 from apps.core.models import AuditEvent
+
+
+class UTCIsoDateTimeField(django_filters.fields.IsoDateTimeField):
+    """An ISO 8601 date-time, converted to UTC here: PostgreSQL refuses offsets beyond ±15:59
+    (a 500 on input such as ``0404-06-13T15:02:59+17:12``), and a date-time that falls outside
+    the calendar once in UTC is a clear 400."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if value is None:
+            return None
+        try:
+            return value.astimezone(datetime.UTC)
+        except (OverflowError, ValueError) as error:
+            raise forms.ValidationError("This date-time is out of range.") from error
+
+
+class UTCIsoDateTimeFilter(django_filters.IsoDateTimeFilter):
+    """``updated_after`` and the like, safe on PostgreSQL whatever offset is typed."""
+
+    field_class = UTCIsoDateTimeField
 
 
 class _ContentTypeField(django_filters.fields.ModelChoiceField):

@@ -44,7 +44,8 @@ class ReferenceMixin:
     @classmethod
     def parse_reference(cls, text: str) -> int | None:
         """The primary key in ``SYS-0042``, ``sys-42`` or ``42`` form; ``None`` if not one."""
-        match = re.fullmatch(rf"\s*(?:{cls.REFERENCE_PREFIX}-?)?0*(\d{{1,18}})\s*", text, re.I)
+        pattern = rf"\s*(?:{cls.REFERENCE_PREFIX}-?)?0*(\d{{1,18}})\s*"
+        match = re.fullmatch(pattern, text, re.IGNORECASE | re.ASCII)
         return int(match.group(1)) if match else None
 
 

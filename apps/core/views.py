@@ -12,7 +12,7 @@ from django.views.generic import FormView, ListView, TemplateView
 
 from apps.accounts import permissions
 from apps.accounts.models import Membership, Team
-from apps.core import selectors
+from apps.core import dashboard, selectors
 from apps.core.filters import AuditEventFilterSet
 from apps.systems.models import AISystem
 
@@ -112,7 +112,8 @@ class ServiceFormView(LoginRequiredMixin, FormView):
 
 
 class HomeView(LoginRequiredMixin, TemplateView):
-    """My teams and their systems; the whole organisation for those who read everything."""
+    """The dashboard (scoped to the user's teams unless they read everything), then my teams
+    and their systems; the whole organisation for those who read everything."""
 
     template_name = "core/home.html"
 
@@ -135,6 +136,8 @@ class HomeView(LoginRequiredMixin, TemplateView):
                 system_count=Count("systems", filter=Q(systems__archived_at__isnull=True))
             ).order_by("name")
         context["can_create_system"] = permissions.can_create_system(user)
+        # The governance dashboard: every team for global readers, one's own teams otherwise.
+        context["dashboard"] = dashboard.dashboard(user, team_id=self.request.GET.get("team"))
         return context
 
 

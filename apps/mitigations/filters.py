@@ -7,7 +7,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from apps.accounts import permissions
-from apps.core.filters import SearchFilterMixin
+from apps.core.filters import SearchFilterMixin, UTCIsoDateTimeFilter
 from apps.mitigations.choices import DefenceLayer, MitigationKind, MitigationStatus
 from apps.mitigations.models import Mitigation
 
@@ -44,7 +44,7 @@ class MitigationFilterSet(SearchFilterMixin, django_filters.FilterSet):
         widget=forms.Select(choices=[("", "Either"), ("true", "Overdue"), ("false", "On time")]),
     )
     risk = django_filters.NumberFilter(field_name="risks", widget=forms.HiddenInput)
-    updated_after = django_filters.IsoDateTimeFilter(
+    updated_after = UTCIsoDateTimeFilter(
         field_name="updated_at", lookup_expr="gte", widget=forms.HiddenInput
     )
     ordering = django_filters.OrderingFilter(

@@ -18,6 +18,7 @@ from django.views.generic import DetailView, TemplateView, View
 
 from apps.accounts import permissions
 from apps.core import services as core_services
+from apps.core.ids import parse_id
 from apps.core.models import Evidence
 from apps.core.views import FilteredListView, ObjectHistoryView, ServiceFormView, add_service_errors
 from apps.mitigations import selectors, services
@@ -184,8 +185,8 @@ class MitigationCreateView(ServiceFormView):
         return super().dispatch(request, *args, **kwargs)
 
     def _get_system(self):
-        pk = self.request.GET.get("system", "")
-        if not pk.isdigit():
+        pk = parse_id(self.request.GET.get("system"))
+        if pk is None:
             return None
         return get_object_or_404(
             permissions.visible_systems(self.request.user).select_related("team"), pk=pk
@@ -210,9 +211,10 @@ class MitigationCreateView(ServiceFormView):
 
     def get_initial(self):
         initial = super().get_initial()
-        risk = self.request.GET.get("risk", "")
-        if risk.isdigit() and self.system.risks.filter(pk=risk, archived_at__isnull=True).exists():
-            initial["risks"] = [int(risk)]
+        risk = parse_id(self.request.GET.get("risk"))
+        risks = self.system.risks.filter(archived_at__isnull=True)
+        if risk is not None and risks.filter(pk=risk).exists():
+            initial["risks"] = [risk]
         return initial
 
     def get_form_kwargs(self):
@@ -283,7 +285,7 @@ class SetStatusView(LoginRequiredMixin, MitigationObjectMixin, View):
         risk = None
         risk_pk = request.POST.get("risk", "")
         if risk_pk:
-            if not risk_pk.isdigit():
+            if parse_id(risk_pk) is None:
                 return HttpResponse("Unknown risk.", status=400)
             risk = get_object_or_404(
                 permissions.visible_risks(request.user).select_related("system", "system__team"),
@@ -518,16 +520,3 @@ class RiskPanelUnlinkView(LoginRequiredMixin, RiskObjectMixin, View):
         return panel_response(
             request, risk, text=f"{mitigation.reference} no longer treats {risk.reference}."
         )
-
-
-# --- The section on a system's page ---------------------------------------------------------------
-def system_section_context(request, system) -> dict:
-    """What ``mitigations/_system_section.html`` needs, under one key."""
-    return {
-        "system_mitigations": {
-            "system": system,
-            "mitigations": selectors.mitigations_of_system(system),
-            "can_create": permissions.can_edit_system(request.user, system),
-            "create_url": f"{reverse('mitigations:create')}?system={system.pk}",
-        }
-    }

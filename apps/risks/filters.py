@@ -8,7 +8,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from apps.accounts import permissions
-from apps.core.filters import ArchivedFilterMixin, SearchFilterMixin
+from apps.core.filters import ArchivedFilterMixin, SearchFilterMixin, UTCIsoDateTimeFilter
 from apps.core.models import Level
 from apps.risks.models import (
     Framework,
@@ -90,7 +90,7 @@ class RiskFilterSet(ArchivedFilterMixin, SearchFilterMixin, django_filters.Filte
         help_text="e.g. LLM01:2025, MAP 2.2, AML.T0051",
         distinct=True,
     )
-    updated_after = django_filters.IsoDateTimeFilter(
+    updated_after = UTCIsoDateTimeFilter(
         field_name="updated_at", lookup_expr="gte", widget=forms.HiddenInput
     )
     ordering = django_filters.OrderingFilter(

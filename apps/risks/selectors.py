@@ -69,20 +69,6 @@ def risks_of_system(system) -> QuerySet[Risk]:
     )
 
 
-def mitigations_of_system(system):
-    """A system's mitigations for its page, with how many live risks each treats."""
-    from apps.mitigations.models import Mitigation
-
-    return (
-        Mitigation.objects.filter(system=system)
-        .select_related("owner")
-        .annotate(
-            risk_count=Count("risks", filter=Q(risks__archived_at__isnull=True), distinct=True)
-        )
-        .order_by("status", "due_date", "title")
-    )
-
-
 def export_rows(queryset: QuerySet[Risk]):
     """The register's CSV columns, read straight from the database in chunks."""
     return queryset.values_list(

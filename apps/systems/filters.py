@@ -5,7 +5,7 @@ from django import forms
 
 from apps.accounts import permissions
 from apps.accounts.models import Team
-from apps.core.filters import ArchivedFilterMixin, SearchFilterMixin
+from apps.core.filters import ArchivedFilterMixin, SearchFilterMixin, UTCIsoDateTimeFilter
 from apps.core.models import Level
 from apps.systems.models import AIKind, AISystem, EUAIActTier, LifecycleStage
 
@@ -31,7 +31,7 @@ class SystemFilterSet(ArchivedFilterMixin, SearchFilterMixin, django_filters.Fil
         choices=EUAIActTier.choices, empty_label="All tiers", label="EU AI Act tier"
     )
     criticality = django_filters.ChoiceFilter(choices=Level.choices, empty_label="Any criticality")
-    updated_after = django_filters.IsoDateTimeFilter(
+    updated_after = UTCIsoDateTimeFilter(
         field_name="updated_at", lookup_expr="gte", widget=forms.HiddenInput
     )
     ordering = django_filters.OrderingFilter(

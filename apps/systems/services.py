@@ -178,3 +178,16 @@ def recompute_review_cadences(governance: GovernanceSettings | None = None) -> i
             ),
         )
     return updated
+
+
+def record_plan_approval(
+    system: AISystem, *, approved_on: datetime.date, by, reason: str
+) -> AISystem:
+    """The committee approved the system's safety plan: ``last_approved`` moves to that day and
+    ``next_review_due`` one review cadence later. Called by the review service, in its
+    transaction."""
+    system = AISystem.objects.select_for_update().get(pk=system.pk)
+    system.last_approved = approved_on
+    apply_derived_fields(system, highest_residual_level=selectors.highest_residual_level(system))
+    _save_with_history(system, by=by, reason=reason)
+    return system

@@ -8,7 +8,11 @@ from django.views.generic import DetailView, TemplateView
 
 from apps.accounts import permissions
 from apps.core import selectors as core_selectors
+from apps.core.ids import parse_id
 from apps.core.views import FilteredListView, ObjectHistoryView, ServiceFormView
+from apps.incidents import selectors as incident_selectors
+from apps.mitigations import selectors as mitigation_selectors
+from apps.reviews import selectors as review_selectors
 from apps.risks import selectors as risk_selectors
 from apps.systems import selectors, services
 from apps.systems.filters import SystemFilterSet
@@ -59,8 +63,12 @@ class SystemDetailView(LoginRequiredMixin, SystemObjectMixin, DetailView):
         context["can_edit"] = permissions.can_edit_system(user, self.object)
         context["can_archive"] = permissions.can_archive_system(user, self.object)
         context["can_add_risk"] = permissions.can_create_risk(user, self.object)
+        context["plan_status"] = review_selectors.plan_status(self.object)
+        context["can_submit_plan"] = permissions.can_submit_safety_plan(user, self.object)
         context["risks"] = risk_selectors.risks_of_system(self.object)
-        context["mitigations"] = risk_selectors.mitigations_of_system(self.object)
+        context["mitigations"] = mitigation_selectors.mitigations_of_system(self.object)
+        context["incidents"] = incident_selectors.incidents_of_system(self.object)
+        context["can_log_incident"] = permissions.can_create_incident(user, self.object)
         return context
 
 
@@ -77,9 +85,9 @@ class SystemCreateView(ServiceFormView):
     def get_form_kwargs(self):
         kwargs = super().get_form_kwargs()
         kwargs["user"] = self.request.user
-        team = self.request.GET.get("team")
-        if team and team.isdigit():
-            kwargs.setdefault("initial", {})["team"] = int(team)
+        team = parse_id(self.request.GET.get("team"))
+        if team is not None:
+            kwargs.setdefault("initial", {})["team"] = team
         return kwargs
 
     def perform(self, form):

@@ -676,21 +676,6 @@ def test_panel_of_an_archived_risk_is_read_only(client_for, mitigation, risk):
     assertContains(response, "is archived", status_code=403)
 
 
-# --- The section on a system's page ---------------------------------------------------------------
-def test_system_section_lists_the_systems_mitigations(rf, contributor, system, mitigation):
-    from django.template.loader import render_to_string
-
-    from apps.mitigations.views import system_section_context
-
-    request = rf.get("/")
-    request.user = contributor
-    html = render_to_string(
-        "mitigations/_system_section.html", system_section_context(request, system), request
-    )
-    assert "Ground answers in the policy corpus" in html
-    assert f"?system={system.pk}" in html
-
-
 # --- Filters, search, sort, pagination ------------------------------------------------------------
 @pytest.fixture
 def plan(system, contributor):

@@ -417,3 +417,14 @@ def test_system_page_offers_to_add_risks_only_to_contributors(client_for, system
     add_url = reverse("risks:create") + f"?system={system.pk}"
     assertContains(client_for("contributor").get(system.get_absolute_url()), add_url)
     assertNotContains(client_for("viewer").get(system.get_absolute_url()), add_url)
+
+
+@pytest.mark.parametrize(
+    "page", ["risks:list", "risks:export", "systems:list", "mitigations:list", "incidents:list"]
+)
+@pytest.mark.parametrize("moment", ["0404-06-13T15:02:59+17:12", "9999-12-31T23:59:59-17:12"])
+def test_an_updated_after_with_an_offset_postgres_refuses_is_not_a_server_error(
+    client_for, risk, page, moment
+):
+    response = client_for("auditor").get(reverse(page), {"updated_after": moment})
+    assert response.status_code == 200

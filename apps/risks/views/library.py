@@ -13,6 +13,7 @@ from django.views import View
 from django.views.generic import DetailView, TemplateView
 
 from apps.accounts import permissions
+from apps.core.ids import parse_id
 from apps.core.views import FilteredListView, add_service_errors
 from apps.risks import selectors, services
 from apps.risks.filters import RiskTemplateFilterSet
@@ -112,9 +113,9 @@ class TemplateDetailView(LoginRequiredMixin, DetailView):
         _describe(self.object, RiskMatrix.load())
         if "form" not in context:
             initial = {}
-            system = self.request.GET.get("system", "")
-            if system.isdigit():
-                initial["system"] = int(system)
+            system = parse_id(self.request.GET.get("system"))
+            if system is not None:
+                initial["system"] = system
             context["form"] = AddFromTemplateForm(
                 user=self.request.user, template=self.object, initial=initial
             )
@@ -136,8 +137,8 @@ class AddFromTemplateView(LoginRequiredMixin, View):
 
     def post(self, request, key):
         template = get_object_or_404(selectors.template_detail(), key=key)
-        system_pk = request.POST.get("system", "")
-        if system_pk.isdigit():
+        system_pk = parse_id(request.POST.get("system"))
+        if system_pk is not None:
             system = get_object_or_404(permissions.visible_systems(request.user), pk=system_pk)
             if not permissions.can_create_risk(request.user, system):
                 raise PermissionDenied(

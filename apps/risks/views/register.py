@@ -15,6 +15,7 @@ from django.views.generic import DetailView, TemplateView
 
 from apps.accounts import permissions
 from apps.core import selectors as core_selectors
+from apps.core.ids import parse_id
 from apps.core.models import Level
 from apps.core.views import FilteredListView, ObjectHistoryView, ServiceFormView
 from apps.risks import selectors, services
@@ -191,9 +192,9 @@ class RiskCreateView(_RiskFormView):
 
     def get_target_system(self) -> AISystem | None:
         if not hasattr(self, "_system"):
-            pk = self.request.GET.get("system") or self.request.POST.get("system")
+            pk = parse_id(self.request.GET.get("system") or self.request.POST.get("system"))
             self._system = None
-            if pk and str(pk).isdigit():
+            if pk is not None:
                 self._system = get_object_or_404(
                     permissions.visible_systems(self.request.user).select_related("team"), pk=pk
                 )

@@ -12,6 +12,8 @@ from django.db import transaction
 
 from apps.accounts.models import Membership, Team, User
 from apps.core.models import GovernanceSettings
+from apps.incidents.demo import seed_demo_incidents
+from apps.reviews.demo import seed_demo_reviews
 from apps.risks.demo import seed_demo_risks
 from apps.systems import services as system_services
 from apps.systems.models import (
@@ -468,11 +470,13 @@ class Command(BaseCommand):
             people = self._people(teams)
             created = self._systems(teams, people)
             risks_added = seed_demo_risks(people)
+            seed_demo_reviews(people)
+            incidents_added = seed_demo_incidents(people)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo organisation ready: {len(teams)} teams, {len(people)} accounts, "
                 f"{created} new AI systems ({AISystem.objects.count()} in all), "
-                f"{risks_added} new risks."
+                f"{risks_added} new risks, {incidents_added} new incidents."
             )
         )
         self.stdout.write(f"Every demo account's password is: {DEMO_PASSWORD}")

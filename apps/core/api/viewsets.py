@@ -1,0 +1,190 @@
+"""The one shape of every API resource.
+
+:class:`RecordViewSet` gives a resource its list (filtered by the same FilterSet as its page,
+paginated) and its detail, looked up by primary key or human reference (``/risks/107/`` or
+``/risks/RSK-0107/``), and ``/<id>/history/``. :class:`ServiceWriteMixin` adds create and update
+through the app's service functions, with the same rules and history as the forms, and with
+optimistic concurrency: a detail carries an ``ETag``; an update sent with a stale ``If-Match``
+is refused with 409.
+
+An app's resource is then a few declarations::
+
+    class RiskViewSet(ServiceWriteMixin, RecordViewSet):
+        model = Risk
+        serializer_class = RiskSerializer
+        input_serializer_class = RiskInputSerializer
+        filterset_class = RiskAPIFilterSet
+
+        def get_list_queryset(self): ...
+        def perform_service_create(self, data): ...
+        def perform_service_update(self, obj, data): ...
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.db.models import Model, QuerySet
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from apps.accounts import permissions
+from apps.core import selectors as core_selectors
+from apps.core.api.exceptions import Conflict
+from apps.core.api.permissions import RecordPermission
+from apps.core.api.serializers import AuditEventSerializer
+from apps.core.ids import parse_id
+
+
+def etag_for(obj: Model) -> str | None:
+    """A version tag that changes whenever the record is saved (from ``updated_at``)."""
+    updated_at = getattr(obj, "updated_at", None)
+    if updated_at is None:
+        return None
+    return f'"{obj.pk}-{updated_at.timestamp():.6f}"'
+
+
+def _if_match_tags(header: str) -> list[str]:
+    return [tag.strip().removeprefix("W/") for tag in header.split(",") if tag.strip()]
+
+
+class HistoryMixin:
+    """``GET /<resource>/<id>/history/``: every change of the record, newest first."""
+
+    def get_history(self, obj) -> QuerySet:
+        return core_selectors.history_of(obj)
+
+    @extend_schema(
+        summary="History of the record",
+        description="Every change of the record, newest first: who, when, why, and each "
+        "changed field with its old and new value as shown on the pages.",
+        responses=AuditEventSerializer(many=True),
+        filters=False,
+    )
+    @action(detail=True, methods=["get"], filter_backends=[], url_path="history")
+    def history(self, request, *args, **kwargs):
+        obj = self.get_object(queryset=self.get_detail_queryset().prefetch_related(None))
+        page = self.paginate_queryset(self.get_history(obj))
+        serializer = AuditEventSerializer(page, many=True, context=self.get_serializer_context())
+        return self.get_paginated_response(serializer.data)
+
+
+class RecordViewSet(
+    HistoryMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    model: type[Model] | None = None
+    permission_classes = [RecordPermission]
+    lookup_value_regex = r"[^/]+"
+    alternate_lookup_field: str | None = None  # e.g. a template's ``key``
+
+    # --- querysets ---
+    def get_list_queryset(self) -> QuerySet:
+        raise NotImplementedError
+
+    def get_detail_queryset(self) -> QuerySet:
+        return self.get_list_queryset()
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # the schema generator asks for the model
+            return self.model.objects.none()
+        if self.action == "list":
+            return self.get_list_queryset()
+        return self.get_detail_queryset()
+
+    # --- lookup by primary key or reference ---
+    def parse_lookup(self, value: str) -> dict | None:
+        value = value.strip()
+        if value.isascii() and value.isdecimal():
+            pk = parse_id(value)
+            return {"pk": pk} if pk is not None else None
+        parse = getattr(self.model, "parse_reference", None)
+        if parse is not None:
+            pk = parse(value)
+            if pk is not None:
+                return {"pk": pk}
+        if self.alternate_lookup_field:
+            return {self.alternate_lookup_field: value}
+        return None
+
+    def get_object(self, queryset=None):
+        # The list's filters (e.g. "active records only") never hide a record from its detail.
+        lookup = self.parse_lookup(str(self.kwargs[self.lookup_url_kwarg or self.lookup_field]))
+        if lookup is None:
+            raise Http404
+        if queryset is None:
+            queryset = self.get_detail_queryset()
+        obj = get_object_or_404(queryset, **lookup)
+        self.check_object_permissions(self.request, obj)
+        return obj
+
+    # --- write access to one record (asked by RecordPermission) ---
+    def may_change(self, user, obj) -> bool:
+        return permissions.can_edit_record(user, obj)
+
+    def retrieve(self, request, *args, **kwargs):
+        obj = self.get_object()
+        response = Response(self.get_serializer(obj).data)
+        tag = etag_for(obj)
+        if tag:
+            response["ETag"] = tag
+        return response
+
+
+class ServiceWriteMixin:
+    """Create and update through the app's services; the response is the record as read."""
+
+    input_serializer_class = None
+
+    def perform_service_create(self, data: dict):
+        raise NotImplementedError
+
+    def perform_service_update(self, obj, data: dict):
+        raise NotImplementedError
+
+    def get_input_serializer(self, *args, **kwargs):
+        kwargs.setdefault("context", self.get_serializer_context())
+        return self.input_serializer_class(*args, **kwargs)
+
+    def _read_back(self, obj, status_code=status.HTTP_200_OK):
+        obj = self.get_detail_queryset().get(pk=obj.pk)
+        response = Response(self.get_serializer(obj).data, status=status_code)
+        tag = etag_for(obj)
+        if tag:
+            response["ETag"] = tag
+        return response
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_input_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        obj = self.perform_service_create(serializer.validated_data)
+        response = self._read_back(obj, status.HTTP_201_CREATED)
+        response["Location"] = response.data.get("url", "")
+        return response
+
+    def update(self, request, *args, partial=False, **kwargs):
+        with transaction.atomic():
+            obj = self.get_object()
+            locked = type(obj).objects.select_for_update().get(pk=obj.pk)
+            self.check_precondition(request, locked)
+            serializer = self.get_input_serializer(obj, data=request.data, partial=partial)
+            serializer.is_valid(raise_exception=True)
+            obj = self.perform_service_update(obj, serializer.validated_data)
+        return self._read_back(obj)
+
+    def partial_update(self, request, *args, **kwargs):
+        return self.update(request, *args, partial=True, **kwargs)
+
+    def check_precondition(self, request, obj) -> None:
+        """``If-Match`` with the ETag read earlier: refuse to overwrite someone else's change."""
+        header = request.headers.get("If-Match")
+        if not header or header.strip() == "*":
+            return
+        current = etag_for(obj)
+        if current is not None and current not in _if_match_tags(header):
+            raise Conflict(
+                f"{getattr(obj, 'reference', '') or 'The record'} was changed since you read it "
+                f"(its ETag is now {current}): read it again and re-apply your change."
+            )

@@ -1,0 +1,69 @@
+"""Mitigations as an export: one row per mitigation, with the risks it treats."""
+
+from django.db.models import Count, OuterRef, Subquery, Value
+from django.db.models.functions import Coalesce
+
+from apps.accounts import permissions
+from apps.core.api.exports import (
+    Column,
+    Exporter,
+    choice_label,
+    iso,
+    joined_ids,
+    reference,
+    references,
+)
+from apps.mitigations.api.filters import MitigationAPIFilterSet
+from apps.mitigations.choices import DefenceLayer, MitigationKind, MitigationStatus
+from apps.mitigations.models import Mitigation
+from apps.risks.models import Risk
+from apps.systems.models import AISystem
+
+
+class MitigationExporter(Exporter):
+    name = "mitigations"
+    title = "Mitigations"
+    filterset_class = MitigationAPIFilterSet
+    columns = [
+        Column("reference", "pk", "The mitigation's reference (MTG-0311)", reference(Mitigation)),
+        Column("system_reference", "system_id", "The system's reference", reference(AISystem)),
+        Column("system", "system__name", "The system's name"),
+        Column("team", "system__team__name", "The team that owns the system"),
+        Column("title", "title", "What is done"),
+        Column("description", "description", "How, concretely, and how one knows it works"),
+        Column("kind", "kind", "Kind of measure", choice_label(MitigationKind.choices)),
+        Column("layer", "layer", "Defence layer", choice_label(DefenceLayer.choices)),
+        Column("owner", "owner__email", "The owner's e-mail"),
+        Column(
+            "status",
+            "status",
+            "Planned, In progress, Implemented, Verified or Retired",
+            choice_label(MitigationStatus.choices),
+        ),
+        Column("due_date", "due_date", "When it is due", iso, "date"),
+        Column("last_verified_on", "last_verified_on", "When it was last verified", iso, "date"),
+        Column(
+            "risks",
+            "export_risks",
+            "References of the risks it treats, space-separated",
+            references(Risk),
+        ),
+        Column("risk_count", "export_risk_count", "How many risks it treats", type="integer"),
+        Column("created_at", "created_at", "When it was planned", iso, "date-time"),
+        Column("updated_at", "updated_at", "When it was last changed", iso, "date-time"),
+    ]
+
+    @classmethod
+    def get_queryset(cls, user):
+        through = Mitigation.risks.through
+        count = (
+            through.objects.filter(mitigation_id=OuterRef("pk"))
+            .order_by()
+            .values("mitigation_id")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        return permissions.visible_mitigations(user).annotate(
+            export_risks=joined_ids(through, "mitigation_id", "risk_id"),
+            export_risk_count=Coalesce(Subquery(count), Value(0)),
+        )

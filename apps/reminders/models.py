@@ -1,0 +1,293 @@
+"""Reminders, in-app notifications, digest preferences and long-running export jobs.
+
+A :class:`Reminder` is one fact worth telling one person once: "SYS-0042's review is due in 7
+days", for one due date. Its unique constraint is what makes the daily sweep idempotent: the sweep
+inserts every candidate with ``ignore_conflicts`` and delivers only rows not yet delivered, so
+running it twice, or on two workers at once, tells nobody anything twice.
+"""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import PurePath
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+
+class ReminderReason(models.TextChoices):
+    REVIEW_DUE_14 = "review_due_14", "Review due within 14 days"
+    REVIEW_DUE_7 = "review_due_7", "Review due within 7 days"
+    REVIEW_DUE_1 = "review_due_1", "Review due tomorrow or today"
+    REVIEW_OVERDUE = "review_overdue", "Review overdue"
+    MITIGATION_OVERDUE = "mitigation_overdue", "Mitigation overdue"
+    ACCEPTANCE_EXPIRING = "acceptance_expiring", "Risk acceptance expiring"
+    ACCEPTANCE_EXPIRED = "acceptance_expired", "Risk acceptance expired"
+    POST_INCIDENT_REVIEW_OWED = "post_incident_review_owed", "Post-incident review owed"
+    REGULATOR_DEADLINE = "regulator_deadline", "Regulator notification deadline"
+    ESCALATION = "escalation", "Escalated to the committee"
+
+
+# Reasons that mean "late": after ReminderSettings.escalate_after_days they reach the committee.
+OVERDUE_REASONS = frozenset(
+    {
+        ReminderReason.REVIEW_OVERDUE,
+        ReminderReason.MITIGATION_OVERDUE,
+        ReminderReason.POST_INCIDENT_REVIEW_OWED,
+    }
+)
+
+
+class Reminder(models.Model):
+    """One thing one person is told once, for one due date of one record."""
+
+    # No index of their own: the unique constraint starts with the recipient, and
+    # reminder_record_idx with the content type (each index slows the sweep's inserts).
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="reminders",
+        db_index=False,
+    )
+    content_type = models.ForeignKey(
+        ContentType, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    object_id = models.PositiveBigIntegerField()
+    reason = models.CharField(max_length=40, choices=ReminderReason.choices)
+    due_date = models.DateField()
+    title = models.CharField(max_length=300)
+    url = models.CharField(max_length=500, help_text="The record's page, as a path.")
+    created_at = models.DateTimeField(default=timezone.now)
+    notified_at = models.DateTimeField(
+        null=True, blank=True, help_text="When it appeared in the person's notifications."
+    )
+    emailed_at = models.DateTimeField(
+        null=True, blank=True, help_text="When it went out in an e-mail digest."
+    )
+
+    class Meta:
+        ordering = ["due_date", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recipient", "content_type", "object_id", "reason", "due_date"],
+                name="unique_reminder_per_due_date",
+            ),
+        ]
+        indexes = [
+            # The sweep looks up which candidates of a batch exist already, by record.
+            models.Index(fields=["content_type", "object_id"], name="reminder_record_idx"),
+            models.Index(
+                fields=["recipient"],
+                condition=Q(notified_at__isnull=True),
+                name="reminder_undelivered_idx",
+            ),
+            models.Index(
+                fields=["recipient", "created_at"],
+                condition=Q(emailed_at__isnull=True),
+                name="reminder_unemailed_idx",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+
+class Notification(models.Model):
+    """An entry of a person's in-app notification list (the bell)."""
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+        db_index=False,  # notification_recipient_idx starts with it
+    )
+    title = models.CharField(max_length=300)
+    url = models.CharField(max_length=500, blank=True)
+    reminder = models.OneToOneField(
+        Reminder,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="notification",
+        help_text="The reminder it announces; one notification per reminder at most.",
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["recipient", "-created_at"], name="notification_recipient_idx"),
+            models.Index(
+                fields=["recipient"],
+                condition=Q(read_at__isnull=True),
+                name="notification_unread_idx",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def is_read(self) -> bool:
+        return self.read_at is not None
+
+
+class DigestFrequency(models.TextChoices):
+    DAILY = "daily", "Daily"
+    WEEKLY = "weekly", "Weekly"
+    OFF = "off", "Off (in-app notifications only)"
+
+
+class NotificationPreference(models.Model):
+    """How a person wants their reminders by e-mail; in-app notifications are always on.
+
+    A person without a row gets the default: a daily digest.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preference"
+    )
+    digest = models.CharField(
+        "e-mail digest",
+        max_length=10,
+        choices=DigestFrequency.choices,
+        default=DigestFrequency.DAILY,
+    )
+    last_digest_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    history = HistoricalRecords(excluded_fields=["last_digest_sent_at"])
+
+    def __str__(self):
+        return f"{self.user}: {self.get_digest_display()}"
+
+
+class Weekday(models.IntegerChoices):
+    MONDAY = 0, "Monday"
+    TUESDAY = 1, "Tuesday"
+    WEDNESDAY = 2, "Wednesday"
+    THURSDAY = 3, "Thursday"
+    FRIDAY = 4, "Friday"
+    SATURDAY = 5, "Saturday"
+    SUNDAY = 6, "Sunday"
+
+
+class ReminderSettings(models.Model):
+    """The sweep's numbers that administrators may change (a single row)."""
+
+    escalate_after_days = models.PositiveSmallIntegerField(
+        "escalate after (days overdue)",
+        default=7,
+        help_text="An item overdue for more than this many days is escalated to every "
+        "committee member in their digest.",
+    )
+    weekly_digest_day = models.PositiveSmallIntegerField(
+        "weekly digest day",
+        choices=Weekday.choices,
+        default=Weekday.MONDAY,
+        help_text="The day people who chose a weekly digest receive it.",
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "reminder settings"
+        verbose_name_plural = "reminder settings"
+        constraints = [
+            models.CheckConstraint(condition=Q(pk=1), name="reminder_settings_single_row"),
+            models.CheckConstraint(
+                condition=Q(escalate_after_days__gte=1), name="reminder_escalation_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(weekly_digest_day__range=(0, 6)), name="reminder_weekday_valid"
+            ),
+        ]
+
+    def __str__(self):
+        return "Reminder settings"
+
+    def save(self, *args, **kwargs):
+        self.pk = 1
+        super().save(*args, **kwargs)
+
+    @classmethod
+    def load(cls) -> ReminderSettings:
+        obj, _ = cls.objects.get_or_create(pk=1)
+        return obj
+
+
+# --- Long exports ---------------------------------------------------------------------------------
+def export_upload_path(instance: ExportJob, filename: str) -> str:
+    """A random folder per file: never guessable (files are served only through a view)."""
+    return f"exports/{uuid.uuid4().hex}/{PurePath(filename).name}"
+
+
+class ExportKind(models.TextChoices):
+    REGISTER_XLSX = "register_xlsx", "Risk register (XLSX)"
+    TEAM_PLAN_PDFS = "team_plan_pdfs", "Safety plans of a team (PDFs in a ZIP)"
+
+
+class ExportStatus(models.TextChoices):
+    PENDING = "pending", "Waiting for a worker"
+    RUNNING = "running", "Running"
+    DONE = "done", "Ready to download"
+    FAILED = "failed", "Failed"
+
+
+class ExportJob(models.Model):
+    """A long export run by a worker, with its progress and, when done, its file."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="export_jobs"
+    )
+    kind = models.CharField(max_length=30, choices=ExportKind.choices)
+    params = models.TextField(
+        blank=True,
+        help_text="What to export, as a query string: the register's filters, or ``team=<id>``.",
+    )
+    status = models.CharField(
+        max_length=10, choices=ExportStatus.choices, default=ExportStatus.PENDING
+    )
+    progress = models.PositiveSmallIntegerField(default=0, help_text="Per cent done.")
+    row_count = models.PositiveIntegerField(null=True, blank=True)
+    file = models.FileField(upload_to=export_upload_path, blank=True, max_length=255)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(help_text="The file is deleted after this time.")
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["user", "-created_at"], name="export_user_idx"),
+            models.Index(fields=["expires_at"], name="export_expires_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(progress__range=(0, 100)), name="export_progress_percent"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} for {self.user} ({self.get_status_display()})"
+
+    def get_absolute_url(self):
+        return reverse("reminders:export_detail", args=[self.pk])
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (ExportStatus.DONE, ExportStatus.FAILED)
+
+    @property
+    def is_downloadable(self) -> bool:
+        return self.status == ExportStatus.DONE and bool(self.file) and not self.is_expired
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at <= timezone.now()

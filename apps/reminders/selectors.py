@@ -1,0 +1,27 @@
+"""Reads of the reminders app: a person's notifications, their preference, their export jobs."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from apps.reminders.models import ExportJob, Notification
+
+
+def notifications_for(user, *, unread_only: bool = False) -> QuerySet[Notification]:
+    """A person's own notifications, newest first (nobody sees anyone else's)."""
+    queryset = Notification.objects.filter(recipient=user)
+    if unread_only:
+        queryset = queryset.filter(read_at__isnull=True)
+    return queryset.order_by("-created_at", "-pk")
+
+
+def unread_count(user) -> int:
+    """The bell's number: one COUNT on a partial index."""
+    if not (user and user.is_authenticated):
+        return 0
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+
+
+def export_jobs_for(user) -> QuerySet[ExportJob]:
+    """A person's own export jobs (nobody downloads anyone else's file)."""
+    return ExportJob.objects.filter(user=user).order_by("-created_at", "-pk")

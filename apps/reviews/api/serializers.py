@@ -1,0 +1,110 @@
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from apps.core.api.serializers import (
+    HistoryURLField,
+    LevelField,
+    PersonSerializer,
+    RecordLinkField,
+    ReferenceField,
+    SelfURLField,
+    WebURLField,
+)
+from apps.reviews.models import Decision, DecisionOutcome, PlanVersion, Review, ReviewerAssignment
+
+
+class PlanVersionSerializer(serializers.ModelSerializer):
+    """A frozen version of the safety plan (its content only on the versions endpoint)."""
+
+    web_url = WebURLField()
+    submitted_by = PersonSerializer(read_only=True)
+    criticality = LevelField()
+
+    class Meta:
+        model = PlanVersion
+        fields = ["number", "submitted_by", "submitted_at", "criticality", "web_url"]
+        read_only_fields = fields
+
+
+class PlanVersionContentSerializer(PlanVersionSerializer):
+    class Meta(PlanVersionSerializer.Meta):
+        fields = [*PlanVersionSerializer.Meta.fields, "content"]
+        read_only_fields = fields
+
+
+class AssignmentSerializer(serializers.ModelSerializer):
+    reviewer = PersonSerializer(read_only=True)
+
+    class Meta:
+        model = ReviewerAssignment
+        fields = ["reviewer", "assigned_at"]
+        read_only_fields = fields
+
+
+class DecisionSerializer(serializers.ModelSerializer):
+    reviewer = PersonSerializer(read_only=True)
+    version = serializers.IntegerField(source="version.number", read_only=True)
+
+    class Meta:
+        model = Decision
+        fields = ["reviewer", "version", "outcome", "comment", "conditions", "decided_at"]
+        read_only_fields = fields
+
+
+class ReviewSerializer(serializers.ModelSerializer):
+    reference = ReferenceField()
+    url = SelfURLField("review")
+    web_url = WebURLField()
+    system = RecordLinkField("system")
+    team = RecordLinkField("team", source="system.team")
+    submitted_by = PersonSerializer(read_only=True)
+    current_version = serializers.IntegerField(
+        source="current_version.number", read_only=True, allow_null=True
+    )
+    versions = PlanVersionSerializer(many=True, read_only=True)
+    reviewers = AssignmentSerializer(source="assignments", many=True, read_only=True)
+    decisions = DecisionSerializer(many=True, read_only=True)
+    is_overdue = serializers.BooleanField(read_only=True)
+    history = HistoryURLField("review")
+
+    class Meta:
+        model = Review
+        fields = [
+            "id",
+            "reference",
+            "url",
+            "web_url",
+            "system",
+            "team",
+            "kind",
+            "status",
+            "submitted_by",
+            "submitted_at",
+            "due_date",
+            "required_approvals",
+            "current_version",
+            "versions",
+            "reviewers",
+            "decisions",
+            "is_overdue",
+            "closed_at",
+            "created_at",
+            "updated_at",
+            "history",
+        ]
+        read_only_fields = fields
+
+
+class ReviewDecisionSerializer(serializers.Serializer):
+    decision = serializers.ChoiceField(choices=DecisionOutcome.choices)
+    comment = serializers.CharField(required=False, allow_blank=True, default="")
+    conditions = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Approvals only: one condition per line, each a follow-up mitigation.",
+    )
+    version = serializers.IntegerField(
+        min_value=1, help_text="The number of the version you read (an older one is refused)."
+    )

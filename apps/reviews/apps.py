@@ -1,0 +1,23 @@
+from django.apps import AppConfig
+
+
+class ReviewsConfig(AppConfig):
+    name = "apps.reviews"
+    label = "reviews"
+    verbose_name = "Reviews"
+
+    def ready(self):
+        from apps.core.audit import register_detail_url
+        from apps.reviews.models import (
+            ChecklistItem,
+            Decision,
+            PlanVersion,
+            Review,
+            ReviewerAssignment,
+        )
+
+        register_detail_url(Review, "reviews:detail")
+        register_detail_url(PlanVersion, "reviews:version_link")
+        register_detail_url(Decision, "reviews:decision_link")
+        register_detail_url(ReviewerAssignment, "reviews:assignment_link")
+        register_detail_url(ChecklistItem, "reviews:checklist_item_link")

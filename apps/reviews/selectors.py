@@ -1,0 +1,236 @@
+"""Reads of the review workflow that pages (and later the API) share: tuned querysets."""
+
+from __future__ import annotations
+
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
+from django.utils import timezone
+
+from apps.accounts import permissions
+from apps.accounts.models import User
+from apps.core import services as core_services
+from apps.core.models import AuditEvent, Evidence
+from apps.reviews.models import (
+    CHECKLIST_ORDER,
+    ChecklistItem,
+    ChecklistKey,
+    Decision,
+    DecisionOutcome,
+    PlanVersion,
+    Review,
+    ReviewerAssignment,
+    ReviewStatus,
+)
+from apps.reviews.plan import is_item_complete
+
+
+def _with_progress(queryset: QuerySet[Review]) -> QuerySet[Review]:
+    """Approvals on the current version, and whether the review is overdue."""
+    today = timezone.localdate()
+    return queryset.annotate(
+        approvals=Count(
+            "decisions",
+            filter=Q(
+                decisions__outcome=DecisionOutcome.APPROVE,
+                decisions__version_id=F("current_version_id"),
+            ),
+            distinct=True,
+        ),
+        overdue=Case(
+            When(status=ReviewStatus.PENDING, due_date__lt=today, then=Value(1)),
+            default=Value(0),
+            output_field=IntegerField(),
+        ),
+    )
+
+
+def review_list(user) -> QuerySet[Review]:
+    """The reviews a user may see, with what the list shows joined in (no per-row queries)."""
+    return _with_progress(
+        permissions.visible_reviews(user).select_related(
+            "system__team", "submitted_by", "current_version"
+        )
+    )
+
+
+def review_detail(user) -> QuerySet[Review]:
+    return permissions.visible_reviews(user).select_related(
+        "system__team",
+        "system__business_owner",
+        "system__technical_owner",
+        "submitted_by",
+        "current_version__submitted_by",
+    )
+
+
+def review_queue(user) -> QuerySet[Review]:
+    """Reviews waiting for this committee member: pending, assigned to them, not yet decided by
+    them on the current version; overdue first, then by due date."""
+    decided = Decision.objects.filter(version_id=OuterRef("current_version_id"), reviewer=user)
+    return (
+        review_list(user)
+        .filter(status=ReviewStatus.PENDING, assignments__reviewer=user)
+        .exclude(Exists(decided))
+        .order_by("-overdue", "due_date", "submitted_at", "pk")
+    )
+
+
+def queue_count(user) -> int:
+    if not (user.is_authenticated and user.is_committee_member):
+        return 0
+    return review_queue(user).count()
+
+
+def decisions_of(review: Review) -> list[Decision]:
+    """Every decision on every version of the review, oldest first, with follow-ups."""
+    return list(
+        review.decisions.select_related("reviewer", "version").prefetch_related(
+            "follow_up_mitigations"
+        )
+    )
+
+
+def assignments_of(review: Review) -> list[ReviewerAssignment]:
+    return list(review.assignments.select_related("reviewer", "assigned_by"))
+
+
+def versions_of(review: Review) -> QuerySet[PlanVersion]:
+    return review.versions.select_related("submitted_by").defer("content").order_by("-number")
+
+
+def eligible_reviewers(review_or_system, submitter_ids: set[int]) -> QuerySet[User]:
+    """Active committee members who may review the system's plan (four eyes)."""
+    system = getattr(review_or_system, "system", review_or_system)
+    return (
+        User.objects.filter(is_active=True, is_committee_member=True, is_auditor=False)
+        .exclude(pk__in=submitter_ids)
+        .exclude(pk__in=[system.business_owner_id, system.technical_owner_id])
+        .order_by("full_name", "email")
+    )
+
+
+def version_of(system, number: int) -> PlanVersion:
+    return (
+        PlanVersion.objects.select_related("review", "submitted_by", "system")
+        .filter(system=system)
+        .get(number=number)
+    )
+
+
+def decisions_on(version: PlanVersion) -> list[Decision]:
+    return list(
+        version.decisions.select_related("reviewer").prefetch_related("follow_up_mitigations")
+    )
+
+
+def previous_version(version: PlanVersion) -> PlanVersion | None:
+    return (
+        PlanVersion.objects.filter(system_id=version.system_id, number__lt=version.number)
+        .order_by("-number")
+        .first()
+    )
+
+
+def approved_versions(system) -> QuerySet[PlanVersion]:
+    """Versions the committee approved: the final version of each approved review."""
+    return PlanVersion.objects.filter(
+        system=system,
+        review__status=ReviewStatus.APPROVED,
+        review__current_version=F("pk"),
+    ).order_by("-number")
+
+
+def last_approved_version(system, before: int | None = None) -> PlanVersion | None:
+    versions = approved_versions(system)
+    if before is not None:
+        versions = versions.filter(number__lt=before)
+    return versions.select_related("review").first()
+
+
+def reviews_of_system(system) -> QuerySet[Review]:
+    return _with_progress(
+        system.reviews.select_related("submitted_by", "current_version").order_by(
+            "-submitted_at", "-pk"
+        )
+    )
+
+
+def plan_status(system) -> dict:
+    """The plan's state for the system's page: open review, approved version, checklist."""
+    reviews = list(reviews_of_system(system)[:10])
+    open_review = next((r for r in reviews if r.is_open), None)
+    complete = sum(1 for row in checklist_of(system) if row["complete"])
+    return {
+        "open_review": open_review,
+        "approved_version": last_approved_version(system),
+        "reviews": reviews,
+        "review_count": system.reviews.count(),
+        "checklist_complete": complete,
+        "checklist_total": len(ChecklistKey),
+    }
+
+
+def checklist_of(system) -> list[dict]:
+    """The eight items of the system's checklist, each with its row (if any) and live evidence."""
+    items = {item.key: item for item in ChecklistItem.objects.filter(system=system)}
+    evidence: dict[int, list[Evidence]] = {}
+    if items:
+        for row in Evidence.objects.filter(
+            content_type=ContentType.objects.get_for_model(ChecklistItem),
+            object_id__in=[item.pk for item in items.values()],
+            removed_at__isnull=True,
+        ).select_related("added_by"):
+            evidence.setdefault(row.object_id, []).append(row)
+    rows = []
+    for key in ChecklistKey:
+        item = items.get(key.value)
+        item_evidence = evidence.get(item.pk, []) if item else []
+        status = item.status if item else "open"
+        rows.append(
+            {
+                "key": key.value,
+                "label": key.label,
+                "item": item,
+                "status": status,
+                "evidence": item_evidence,
+                "complete": is_item_complete(status, len(item_evidence)),
+            }
+        )
+    return sorted(rows, key=lambda row: CHECKLIST_ORDER[row["key"]])
+
+
+def evidence_of_item(item: ChecklistItem):
+    return core_services.evidence_of(item)
+
+
+def history_of_review(review: Review) -> QuerySet[AuditEvent]:
+    """The review's own changes, its versions, reviewers and decisions, newest first."""
+    types = ContentType.objects.get_for_models(Review, PlanVersion, ReviewerAssignment, Decision)
+    return AuditEvent.objects.filter(
+        Q(content_type=types[Review], object_id=review.pk)
+        | Q(
+            content_type=types[PlanVersion],
+            object_id__in=review.versions.values("pk"),
+        )
+        | Q(
+            content_type=types[ReviewerAssignment],
+            object_id__in=review.assignments.values("pk"),
+        )
+        | Q(content_type=types[Decision], object_id__in=review.decisions.values("pk"))
+    ).select_related("content_type")
+
+
+def decision_prefetch() -> Prefetch:
+    return Prefetch("decisions", queryset=Decision.objects.select_related("reviewer", "version"))

@@ -1,0 +1,488 @@
+"""The review workflow: every transition is one function here.
+
+Each function checks its rules, writes inside one transaction, leaves history with who and why,
+and raises ``PermissionDenied`` or ``ValidationError`` with a message a person can act on.
+Pages (and later the API) call these same functions. Notifications leave through Celery tasks
+once the transaction has committed.
+
+    submit_safety_plan ──► pending ──decide_review──► approved | rejected
+                              ▲            │
+       resubmit_safety_plan   │            ▼
+                              └──── changes requested          (withdraw_review: any open one)
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+from functools import partial
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from apps.accounts import permissions
+from apps.core import services as core_services
+from apps.core.models import Level
+from apps.mitigations.choices import DefenceLayer, MitigationKind, MitigationStatus
+from apps.mitigations.models import Mitigation
+from apps.reviews import tasks
+from apps.reviews.models import (
+    OPEN_STATUSES,
+    ChecklistItem,
+    ChecklistKey,
+    ChecklistStatus,
+    Decision,
+    DecisionOutcome,
+    PlanVersion,
+    Review,
+    ReviewerAssignment,
+    ReviewKind,
+    ReviewSettings,
+    ReviewStatus,
+)
+from apps.reviews.plan import assemble_plan, open_checklist_items, untreated_critical_risks
+from apps.risks.models import RiskMatrix
+from apps.systems import services as system_services
+from apps.systems.models import AISystem
+
+NO_EVIDENCE = " (done, but without evidence)"
+
+
+# --- Helpers --------------------------------------------------------------------------------------
+def _lock_review(pk: int) -> Review:
+    """The review row, locked until the transaction ends: decisions on one review are serial."""
+    return (
+        Review.objects.select_for_update(of=("self",))
+        .select_related("system", "current_version", "submitted_by")
+        .get(pk=pk)
+    )
+
+
+def _lock_system(pk: int) -> AISystem:
+    """Serialises submissions of one system, and so the numbering of its versions."""
+    return AISystem.objects.select_for_update().get(pk=pk)
+
+
+def _save(record, *, by, reason: str, **kwargs) -> None:
+    record._history_user = by
+    record._change_reason = reason
+    record.save(**kwargs)
+
+
+def _after_commit(task, *args) -> None:
+    transaction.on_commit(partial(task.delay, *args))
+
+
+def _unique(people: Iterable) -> list:
+    return list({person.pk: person for person in people}.values())
+
+
+def _submission_problems(kind: str, plan: dict) -> list[str]:
+    """Why this plan cannot be submitted for this kind of review (empty when it can)."""
+    problems = []
+    if not plan["risks"]:
+        problems.append(
+            "The plan catalogues no risk yet: add what can go wrong with the system first."
+        )
+    if kind == ReviewKind.INITIAL:
+        items = open_checklist_items(plan)
+        if items:
+            labels = [
+                item["label"] + NO_EVIDENCE
+                if item["status"] == ChecklistStatus.DONE
+                else item["label"]
+                for item in items
+            ]
+            problems.append(
+                "An initial deployment review needs the whole deployment checklist; still open: "
+                + "; ".join(labels)
+                + "."
+            )
+        critical = untreated_critical_risks(plan)
+        if critical:
+            problems.append(
+                "Critical residual risks are untreated: "
+                + ", ".join(f"{risk['reference']} “{risk['title']}”" for risk in critical)
+                + ". Put their mitigations in place and mark them treated, or have their "
+                "acceptance approved, before an initial deployment review."
+            )
+    return problems
+
+
+def _check_reviewers(review_or_system, reviewers: list, submitter_ids: set[int]) -> None:
+    system = getattr(review_or_system, "system", review_or_system)
+    refusals = [
+        reason
+        for reviewer in reviewers
+        if (reason := permissions.why_not_reviewer(reviewer, system, submitter_ids))
+    ]
+    if refusals:
+        raise ValidationError({"reviewers": refusals})
+
+
+def _check_enough_reviewers(count: int, required: int, criticality: int) -> None:
+    if count < required:
+        raise ValidationError(
+            {
+                "reviewers": f"A {Level(criticality).label.lower()}-criticality plan needs "
+                f"{required} approval{'s' if required != 1 else ''}: assign at least "
+                f"{required} reviewer{'s' if required != 1 else ''}."
+            }
+        )
+
+
+def _freeze(review: Review, system: AISystem, plan: dict, by) -> PlanVersion:
+    number = (PlanVersion.objects.filter(system=system).aggregate(n=Max("number"))["n"] or 0) + 1
+    version = PlanVersion(
+        system=system,
+        review=review,
+        number=number,
+        content=plan,
+        criticality=system.criticality,
+        submitted_by=by,
+    )
+    _save(version, by=by, reason=f"Version {number} submitted for {review.reference}")
+    return version
+
+
+def _decision_days_from_today(review_settings: ReviewSettings) -> datetime.date:
+    return timezone.localdate() + datetime.timedelta(days=review_settings.decision_days)
+
+
+# --- Submitting -----------------------------------------------------------------------------------
+@transaction.atomic
+def submit_safety_plan(*, system: AISystem, by, kind: str, reviewers: Iterable) -> Review:
+    """Freeze the system's live plan as its next version and ask the committee to review it.
+
+    Refused while another review of the system is in progress; an initial deployment review is
+    refused while checklist items are open or a Critical residual risk is untreated, and a
+    system with no approved plan yet starts with an initial deployment review.
+    """
+    system = _lock_system(system.pk)
+    if not permissions.can_submit_safety_plan(by, system):
+        raise PermissionDenied("Only contributors of the system's team submit its safety plan.")
+    if kind not in ReviewKind.values:
+        raise ValidationError({"kind": "Choose the kind of review."})
+    in_progress = system.reviews.filter(status__in=OPEN_STATUSES).first()
+    if in_progress is not None:
+        if in_progress.status == ReviewStatus.CHANGES_REQUESTED:
+            hint = "submit a new version of it"
+        else:
+            hint = "wait for the committee's decision or withdraw it"
+        raise ValidationError(
+            f"{in_progress.reference} is already in progress for {system.reference}: {hint}."
+        )
+    if (
+        kind != ReviewKind.INITIAL
+        and not system.reviews.filter(status=ReviewStatus.APPROVED).exists()
+    ):
+        raise ValidationError(
+            {
+                "kind": f"{system.reference} has no approved safety plan yet: its first review "
+                "is an initial deployment review."
+            }
+        )
+    review_settings = ReviewSettings.load()
+    required = review_settings.approvals_required(system.criticality)
+    reviewers = _unique(reviewers)
+    _check_reviewers(system, reviewers, {by.pk})
+    _check_enough_reviewers(len(reviewers), required, system.criticality)
+    plan = assemble_plan(system)
+    problems = _submission_problems(kind, plan)
+    if problems:
+        raise ValidationError(problems)
+
+    review = Review(
+        system=system,
+        kind=kind,
+        submitted_by=by,
+        due_date=_decision_days_from_today(review_settings),
+        required_approvals=required,
+    )
+    _save(review, by=by, reason=f"Submitted for review ({ReviewKind(kind).label.lower()})")
+    for reviewer in reviewers:
+        _save(
+            ReviewerAssignment(review=review, reviewer=reviewer, assigned_by=by),
+            by=by,
+            reason=f"Asked to review {review.reference}",
+        )
+    version = _freeze(review, system, plan, by)
+    review.current_version = version
+    _save(review, by=by, reason=f"Version {version.number} is with the committee")
+    _after_commit(tasks.notify_plan_submitted, review.pk, version.number)
+    return review
+
+
+@transaction.atomic
+def resubmit_safety_plan(*, review: Review, by) -> Review:
+    """After changes were requested: freeze the revised live plan as a new version of the same
+    review, back to the same reviewers (earlier decisions stay on the earlier version)."""
+    review = _lock_review(review.pk)
+    system = _lock_system(review.system_id)
+    if not permissions.can_submit_safety_plan(by, system):
+        raise PermissionDenied("Only contributors of the system's team submit its safety plan.")
+    if review.status != ReviewStatus.CHANGES_REQUESTED:
+        raise ValidationError(
+            f"{review.reference} is {review.get_status_display().lower()}: only a review sent "
+            "back for changes takes a new version."
+        )
+    if review.assignments.filter(reviewer=by).exists():
+        raise PermissionDenied("You review this plan: someone else in the team submits it.")
+    review_settings = ReviewSettings.load()
+    required = review_settings.approvals_required(system.criticality)
+    _check_enough_reviewers(review.assignments.count(), required, system.criticality)
+    plan = assemble_plan(system)
+    problems = _submission_problems(review.kind, plan)
+    if problems:
+        raise ValidationError(problems)
+    version = _freeze(review, system, plan, by)
+    review.current_version = version
+    review.status = ReviewStatus.PENDING
+    review.required_approvals = required
+    review.due_date = _decision_days_from_today(review_settings)
+    _save(review, by=by, reason=f"Version {version.number} submitted after changes were requested")
+    _after_commit(tasks.notify_plan_submitted, review.pk, version.number)
+    return review
+
+
+@transaction.atomic
+def assign_reviewers(*, review: Review, by, reviewers: Iterable) -> list[ReviewerAssignment]:
+    """Ask more committee members to review an open plan (never its submitters or owners)."""
+    review = _lock_review(review.pk)
+    if not permissions.can_assign_reviewers(by, review):
+        raise PermissionDenied(
+            "Committee members, administrators and the system's team assign reviewers."
+        )
+    if not review.is_open:
+        raise ValidationError(
+            f"{review.reference} is {review.get_status_display().lower()}: it takes no more "
+            "reviewers."
+        )
+    assigned = set(review.assignments.values_list("reviewer_id", flat=True))
+    new = [person for person in _unique(reviewers) if person.pk not in assigned]
+    if not new:
+        raise ValidationError({"reviewers": "Choose a committee member who is not a reviewer yet."})
+    submitters = {review.submitted_by_id, *review.versions.values_list("submitted_by", flat=True)}
+    _check_reviewers(review, new, submitters)
+    assignments = []
+    for reviewer in new:
+        assignment = ReviewerAssignment(review=review, reviewer=reviewer, assigned_by=by)
+        _save(assignment, by=by, reason=f"Asked to review {review.reference}")
+        assignments.append(assignment)
+    if review.status == ReviewStatus.PENDING:
+        _after_commit(
+            tasks.notify_plan_submitted,
+            review.pk,
+            review.current_version.number,
+            [person.pk for person in new],
+        )
+    return assignments
+
+
+@transaction.atomic
+def withdraw_review(*, review: Review, by, reason: str = "") -> Review:
+    """The team takes back a plan the committee has not decided on."""
+    review = _lock_review(review.pk)
+    if not permissions.can_submit_safety_plan(by, review.system):
+        raise PermissionDenied("Only contributors of the system's team withdraw its review.")
+    if not review.is_open:
+        raise ValidationError(
+            f"{review.reference} is {review.get_status_display().lower()}: it cannot be withdrawn."
+        )
+    review.status = ReviewStatus.WITHDRAWN
+    review.closed_at = timezone.now()
+    _save(review, by=by, reason=reason.strip()[:255] or "Withdrawn by the team")
+    return review
+
+
+# --- Deciding -------------------------------------------------------------------------------------
+@transaction.atomic
+def decide_review(
+    *,
+    review: Review,
+    reviewer,
+    decision: str,
+    comment: str = "",
+    conditions: str | Iterable[str] = "",
+    version: int | None = None,
+) -> Decision:
+    """An assigned committee member approves, requests changes or rejects the current version.
+
+    ``version`` is the number of the version the reviewer read: a decision on an older one is
+    refused. The review row is locked, so two reviewers deciding at once are counted one after
+    the other: no vote is lost and the plan is approved once.
+    """
+    review = _lock_review(review.pk)
+    refusal = permissions.why_cannot_decide_review(reviewer, review)
+    if refusal:
+        raise PermissionDenied(refusal)
+    if review.status == ReviewStatus.CHANGES_REQUESTED:
+        raise ValidationError(
+            f"{review.reference} went back to its submitter for changes: decide on the next "
+            "version when it is submitted."
+        )
+    if review.status != ReviewStatus.PENDING:
+        raise ValidationError(
+            f"{review.reference} is already {review.get_status_display().lower()}."
+        )
+    current = review.current_version
+    if version is not None and int(version) != current.number:
+        raise ValidationError(
+            f"You read version {version}, but version {current.number} has been submitted "
+            "since: read it before deciding."
+        )
+    if Decision.objects.filter(version=current, reviewer=reviewer).exists():
+        raise ValidationError(
+            f"You already decided on version {current.number} of {review.reference}."
+        )
+    if decision not in DecisionOutcome.values:
+        raise ValidationError({"decision": "Approve, request changes or reject."})
+    comment = comment.strip()
+    if isinstance(conditions, str):
+        conditions = conditions.splitlines()
+    condition_lines = [line.strip() for line in conditions if line.strip()]
+    if decision == DecisionOutcome.REQUEST_CHANGES and not comment:
+        raise ValidationError({"comment": "Say what must change."})
+    if decision == DecisionOutcome.REJECT and not comment:
+        raise ValidationError({"comment": "Say why the plan is rejected."})
+    if condition_lines and decision != DecisionOutcome.APPROVE:
+        raise ValidationError({"conditions": "Only an approval carries conditions."})
+    if any(len(line) > 255 for line in condition_lines):
+        raise ValidationError({"conditions": "Keep each condition to one line of 255 characters."})
+
+    outcome = DecisionOutcome(decision)
+    record = Decision(
+        review=review,
+        version=current,
+        reviewer=reviewer,
+        outcome=outcome,
+        comment=comment,
+        conditions="\n".join(condition_lines),
+    )
+    _save(record, by=reviewer, reason=f"{record.outcome_label} version {current.number}")
+    _settle(review, by=reviewer)
+    _after_commit(tasks.notify_review_decided, record.pk)
+    return record
+
+
+def _settle(review: Review, *, by) -> None:
+    """Move the (locked) review on once its current version's decisions say so."""
+    decisions = list(
+        review.decisions.filter(version=review.current_version).select_related("reviewer")
+    )
+    outcomes = [d.outcome for d in decisions]
+    number = review.current_version.number
+    if DecisionOutcome.REJECT in outcomes:
+        review.status = ReviewStatus.REJECTED
+        review.closed_at = timezone.now()
+        _save(review, by=by, reason=f"Rejected (version {number})")
+    elif DecisionOutcome.REQUEST_CHANGES in outcomes:
+        review.status = ReviewStatus.CHANGES_REQUESTED
+        _save(review, by=by, reason=f"Changes requested on version {number}: back to the team")
+    elif outcomes.count(DecisionOutcome.APPROVE) >= review.required_approvals:
+        review.status = ReviewStatus.APPROVED
+        review.closed_at = timezone.now()
+        _save(review, by=by, reason=f"Approved (version {number})")
+        system_services.record_plan_approval(
+            review.system,
+            approved_on=timezone.localdate(),
+            by=by,
+            reason=f"Safety plan approved ({review.reference}, version {number})",
+        )
+        _create_follow_ups(review, [d for d in decisions if d.condition_lines])
+
+
+def _create_follow_ups(review: Review, decisions: list[Decision]) -> None:
+    """Each condition of approval becomes a planned mitigation of the system, owned by its
+    business owner, due within the treatment deadline of the system's criticality."""
+    if not decisions:
+        return
+    system = review.system
+    due = timezone.localdate() + datetime.timedelta(
+        days=RiskMatrix.load().deadline_days(system.criticality)
+    )
+    for decision in decisions:
+        for condition in decision.condition_lines:
+            mitigation = Mitigation(
+                system=system,
+                title=condition,
+                description=f"Condition of approval of {review.reference} (version "
+                f"{review.current_version.number}), set by {decision.reviewer}: {condition}",
+                kind=MitigationKind.PROCESS_POLICY,
+                layer=DefenceLayer.ORGANISATION,
+                owner=system.business_owner,
+                due_date=due,
+                status=MitigationStatus.PLANNED,
+                created_by=decision.reviewer,
+            )
+            _save(
+                mitigation,
+                by=decision.reviewer,
+                reason=f"Condition of approval of {review.reference}",
+            )
+            decision.follow_up_mitigations.add(mitigation)
+
+
+# --- The deployment checklist ---------------------------------------------------------------------
+def _check_checklist_rights(by, system: AISystem) -> None:
+    if not permissions.can_submit_safety_plan(by, system):
+        raise PermissionDenied("Only contributors of the system's team keep its checklist.")
+
+
+def _item(system: AISystem, key: str, by) -> ChecklistItem:
+    """The system's checklist item, locked; created (open) on its first use."""
+    if key not in ChecklistKey.values:
+        raise ValidationError({"key": "Unknown checklist item."})
+    item = ChecklistItem.objects.select_for_update().filter(system=system, key=key).first()
+    if item is None:
+        item = ChecklistItem(system=system, key=key, updated_by=by)
+        _save(item, by=by, reason="Checklist item opened")
+    return item
+
+
+@transaction.atomic
+def update_checklist_item(
+    *, system: AISystem, key: str, by, status: str, note: str = ""
+) -> ChecklistItem:
+    """Mark a checklist item done (it needs evidence first), not applicable (say why) or open."""
+    _check_checklist_rights(by, system)
+    if status not in ChecklistStatus.values:
+        raise ValidationError({"status": "Choose open, done or not applicable."})
+    item = _item(system, key, by)
+    note = note.strip()
+    if status == ChecklistStatus.NOT_APPLICABLE and not note:
+        raise ValidationError({"note": "Say why this item does not apply to the system."})
+    if status == ChecklistStatus.DONE and not core_services.evidence_of(item).exists():
+        raise ValidationError(
+            {"status": "Add the evidence first (a report, a link or a note), then mark it done."}
+        )
+    if (item.status, item.note) == (status, note):
+        return item
+    item.status, item.note, item.updated_by = status, note, by
+    item.full_clean(exclude=["system", "updated_by"])
+    _save(item, by=by, reason=f"Marked {ChecklistStatus(status).label.lower()}")
+    return item
+
+
+@transaction.atomic
+def add_checklist_evidence(
+    *, system: AISystem, key: str, by, kind: str, file=None, url: str = "", note: str = ""
+):
+    """Attach a file, a link or a note to a checklist item."""
+    _check_checklist_rights(by, system)
+    item = _item(system, key, by)
+    return core_services.add_evidence(record=item, by=by, kind=kind, file=file, url=url, note=note)
+
+
+@transaction.atomic
+def remove_checklist_evidence(*, item: ChecklistItem, evidence, by) -> ChecklistItem:
+    """Take evidence off an item; a done item left without evidence is open again."""
+    _check_checklist_rights(by, item.system)
+    item = ChecklistItem.objects.select_for_update().get(pk=item.pk)
+    core_services.remove_evidence(evidence=evidence, by=by)
+    if item.status == ChecklistStatus.DONE and not core_services.evidence_of(item).exists():
+        item.status, item.updated_by = ChecklistStatus.OPEN, by
+        _save(item, by=by, reason="Open again: its last evidence was removed")
+    return item

@@ -1,0 +1,84 @@
+"""Fixtures of the API tests: one system per team with a risk and a mitigation, and API
+clients that authenticate as each role with a real token."""
+
+import pytest
+from rest_framework.test import APIClient
+
+from apps.accounts.tokens import create_token
+from tests.factories import AISystemFactory, MitigationFactory, RiskFactory
+
+RELAXED_RATES = {"user": "100000/minute", "anon": "100000/minute"}
+
+
+@pytest.fixture(autouse=True)
+def _relaxed_throttling(settings):
+    """Tests make many requests per minute; test_throttling.py checks the real limits."""
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": RELAXED_RATES}
+
+
+@pytest.fixture
+def system(team, contributor):
+    return AISystemFactory(
+        team=team, name="Support chatbot", business_owner=contributor, technical_owner=contributor
+    )
+
+
+@pytest.fixture
+def foreign_system(other_team):
+    return AISystemFactory(team=other_team, name="Credit scoring model")
+
+
+@pytest.fixture
+def risk(system):
+    return RiskFactory(system=system, title="Invented refund policy")
+
+
+@pytest.fixture
+def foreign_risk(foreign_system):
+    return RiskFactory(system=foreign_system, title="Biased credit decisions")
+
+
+@pytest.fixture
+def mitigation(system, risk, contributor):
+    mitigation = MitigationFactory(
+        system=system, title="Ground answers in the policy corpus", owner=contributor
+    )
+    mitigation.risks.add(risk)
+    return mitigation
+
+
+@pytest.fixture
+def foreign_mitigation(foreign_system, foreign_risk):
+    mitigation = MitigationFactory(system=foreign_system, title="Fairness slice evaluation")
+    mitigation.risks.add(foreign_risk)
+    return mitigation
+
+
+@pytest.fixture
+def records(risk, foreign_risk, mitigation, foreign_mitigation):
+    """Both teams' records, so that every list can be checked for leaks."""
+    return {
+        "risk": risk,
+        "foreign_risk": foreign_risk,
+        "mitigation": mitigation,
+        "foreign_mitigation": foreign_mitigation,
+    }
+
+
+def token_client(user) -> APIClient:
+    client = APIClient()
+    if user is not None:
+        _, secret = create_token(user=user, name="tests")
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {secret}")
+    return client
+
+
+@pytest.fixture
+def api_for(user_for):
+    """``api_for("auditor")`` → an API client with a token of that role (none for anonymous)."""
+
+    def make(role_or_user):
+        user = user_for(role_or_user) if isinstance(role_or_user, str) else role_or_user
+        return token_client(user)
+
+    return make

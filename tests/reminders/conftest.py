@@ -1,0 +1,43 @@
+"""Fixtures of the reminder tests: a fixed clock, people and a sweep to run."""
+
+import datetime
+
+import pytest
+import time_machine
+from django.db import connection
+
+# Monday 2 March 2026, 06:00 UTC: the daily sweep's hour, and the default weekly digest day.
+NOW = datetime.datetime(2026, 3, 2, 6, 0, tzinfo=datetime.UTC)
+TODAY = NOW.date()
+
+
+def days(n: int) -> datetime.date:
+    return TODAY + datetime.timedelta(days=n)
+
+
+@pytest.fixture(autouse=True)
+def _postgres_only(request):
+    """``@pytest.mark.postgres`` tests need PostgreSQL (row locks, real concurrency)."""
+    if request.node.get_closest_marker("postgres") and connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL: set DATABASE_URL=postgres://… to run it")
+
+
+@pytest.fixture
+def clock():
+    """The fixed clock (time stands still at NOW unless a test moves it)."""
+    with time_machine.travel(NOW, tick=False) as traveller:
+        yield traveller
+
+
+@pytest.fixture
+def eager_tasks():
+    """Tasks queued by a page run at once, in the test, even when REDIS_URL is set.
+
+    For tests of pages that queue a task; the worker itself is tested in test_concurrency.
+    """
+    from config import celery_app
+
+    previous = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = previous

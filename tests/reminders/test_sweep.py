@@ -1,0 +1,364 @@
+"""The daily sweep: never the same reminder twice, escalation, digests and their preferences."""
+
+import datetime
+
+import pytest
+from django.contrib.contenttypes.models import ContentType
+from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from apps.mitigations.models import Mitigation
+from apps.reminders import registry, services
+from apps.reminders.models import (
+    DigestFrequency,
+    Notification,
+    Reminder,
+    ReminderReason,
+    ReminderSettings,
+)
+from apps.reminders.services import run_locked_sweep, run_sweep
+from apps.systems.models import AISystem
+from tests.factories import (
+    AISystemFactory,
+    MitigationFactory,
+    NotificationPreferenceFactory,
+    TeamFactory,
+    UserFactory,
+)
+from tests.reminders.conftest import NOW, TODAY, days
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock")]
+
+
+def emails_to(person):
+    return [message for message in mail.outbox if message.to == [person.email]]
+
+
+@pytest.fixture
+def owner(db):
+    return UserFactory(full_name="Olivia Owner", email="olivia@example.org")
+
+
+@pytest.fixture
+def committee(db):
+    return [
+        UserFactory(is_committee_member=True, full_name="Cora Committee"),
+        UserFactory(is_committee_member=True, full_name="Carl Committee"),
+    ]
+
+
+# --- Never the same reminder twice ----------------------------------------------------------------
+def test_running_the_sweep_twice_sends_one_email_and_one_notification_per_reminder(owner):
+    AISystemFactory(business_owner=owner, next_review_due=days(7))
+    MitigationFactory(owner=owner, due_date=days(-2))
+
+    first = run_sweep(TODAY)
+    second = run_sweep(TODAY)
+
+    assert Reminder.objects.count() == 2
+    assert Notification.objects.filter(recipient=owner).count() == 2
+    assert len(emails_to(owner)) == 1
+    assert (first.notified, first.digests) == (2, 1)
+    assert (second.notified, second.digests) == (0, 0)
+
+
+def test_the_next_day_an_item_already_reminded_of_is_not_reminded_again(owner, clock):
+    MitigationFactory(owner=owner, due_date=days(-2))
+    run_sweep(TODAY)
+
+    clock.move_to(NOW + datetime.timedelta(days=1))
+    result = run_sweep(days(1))
+
+    assert result.candidates == 1  # still overdue, still a candidate…
+    assert Reminder.objects.count() == 1  # …but the same reminder, for the same due date
+    assert len(emails_to(owner)) == 1
+
+
+def test_a_new_due_date_is_a_new_reminder(owner, clock):
+    mitigation = MitigationFactory(owner=owner, due_date=days(-2))
+    run_sweep(TODAY)
+    Mitigation.objects.filter(pk=mitigation.pk).update(due_date=days(-1))
+
+    run_sweep(TODAY)
+
+    assert Reminder.objects.count() == 2
+    assert len(emails_to(owner)) == 2
+
+
+def test_a_review_coming_due_is_reminded_at_14_then_7_then_1_days(owner, clock):
+    AISystemFactory(business_owner=owner, next_review_due=days(14))
+    reasons = []
+    for offset in range(16):
+        clock.move_to(NOW + datetime.timedelta(days=offset))
+        run_sweep(days(offset))
+        reasons = list(Reminder.objects.order_by("pk").values_list("reason", flat=True))
+
+    assert reasons == [
+        ReminderReason.REVIEW_DUE_14,
+        ReminderReason.REVIEW_DUE_7,
+        ReminderReason.REVIEW_DUE_1,
+        ReminderReason.REVIEW_OVERDUE,
+    ]
+    assert len(emails_to(owner)) == 4
+
+
+def test_a_second_sweep_does_not_start_while_one_holds_the_lock():
+    lock = services.SweepLock()
+    assert lock.acquire()
+    try:
+        assert run_locked_sweep(TODAY) is None
+    finally:
+        lock.release()
+    assert run_locked_sweep(TODAY) is not None
+
+
+# --- Escalation -----------------------------------------------------------------------------------
+def test_an_item_overdue_more_than_seven_days_is_escalated_to_every_committee_member(
+    owner, committee
+):
+    UserFactory(is_committee_member=True, is_active=False)  # a former member
+    late = MitigationFactory(owner=owner, due_date=days(-8), title="Output filter")
+    MitigationFactory(owner=owner, due_date=days(-7))  # seven days: not yet
+    review_late = AISystemFactory(business_owner=owner, next_review_due=days(-30))
+
+    result = run_sweep(TODAY)
+
+    escalations = Reminder.objects.filter(reason=ReminderReason.ESCALATION)
+    assert set(escalations.values_list("recipient_id", "object_id")) == {
+        (member.pk, record.pk) for member in committee for record in (late, review_late)
+    }
+    assert result.escalations == 4
+    title = escalations.filter(object_id=late.pk).first().title
+    assert title.startswith("Escalated, 8 days overdue: Mitigation")
+    assert "responsible: Olivia Owner" in title
+
+
+def test_the_escalation_delay_is_configurable(owner, committee):
+    ReminderSettings.objects.update_or_create(pk=1, defaults={"escalate_after_days": 3})
+    MitigationFactory(owner=owner, due_date=days(-4))
+
+    run_sweep(TODAY)
+
+    assert Reminder.objects.filter(reason=ReminderReason.ESCALATION).count() == len(committee)
+
+
+def test_escalations_reach_the_committee_in_their_digest_once(owner, committee):
+    MitigationFactory(owner=owner, due_date=days(-10), title="Rate limiter")
+
+    run_sweep(TODAY)
+    run_sweep(TODAY)
+
+    for member in committee:
+        (digest,) = emails_to(member)
+        assert "ESCALATED TO THE COMMITTEE" in digest.body
+        assert "Escalated to the committee" in digest.alternatives[0][0]
+        assert "Rate limiter" in digest.body
+        assert "escalated" in digest.subject
+
+
+def test_expired_acceptances_and_reviews_coming_due_are_not_escalated(owner, committee):
+    AISystemFactory(business_owner=owner, next_review_due=days(1))
+
+    run_sweep(TODAY)
+
+    assert not Reminder.objects.filter(reason=ReminderReason.ESCALATION).exists()
+
+
+# --- Digest preferences ---------------------------------------------------------------------------
+def test_daily_is_the_default(owner):
+    MitigationFactory(owner=owner, due_date=days(-2))
+
+    run_sweep(TODAY)
+
+    assert len(emails_to(owner)) == 1
+
+
+def test_digest_off_sends_no_email_but_notifications_still_arrive(owner):
+    NotificationPreferenceFactory(user=owner, digest=DigestFrequency.OFF)
+    MitigationFactory(owner=owner, due_date=days(-2))
+
+    run_sweep(TODAY)
+
+    assert emails_to(owner) == []
+    assert Notification.objects.filter(recipient=owner).count() == 1
+
+
+def test_a_weekly_digest_gathers_the_week_and_goes_out_on_the_weekly_day(owner, clock):
+    NotificationPreferenceFactory(user=owner, digest=DigestFrequency.WEEKLY)
+    tuesday = days(1)
+    clock.move_to(NOW + datetime.timedelta(days=1))
+    MitigationFactory(owner=owner, due_date=days(-1), title="First")
+    run_sweep(tuesday)
+    assert emails_to(owner) == []  # not the weekly day
+    assert Notification.objects.filter(recipient=owner).count() == 1  # in-app at once
+
+    clock.move_to(NOW + datetime.timedelta(days=3))
+    MitigationFactory(owner=owner, due_date=days(2), title="Second")
+    run_sweep(days(3))
+    assert emails_to(owner) == []
+
+    clock.move_to(NOW + datetime.timedelta(days=7))
+    run_sweep(days(7))  # Monday
+    (digest,) = emails_to(owner)
+    assert "First" in digest.body
+    assert "Second" in digest.body
+
+    clock.move_to(NOW + datetime.timedelta(days=8))
+    MitigationFactory(owner=owner, due_date=days(7), title="Third")
+    run_sweep(days(8))
+    assert len(emails_to(owner)) == 1
+
+
+def test_a_missed_weekly_day_catches_up_a_week_after_the_last_digest(owner, clock):
+    preference = NotificationPreferenceFactory(user=owner, digest=DigestFrequency.WEEKLY)
+    preference.last_digest_sent_at = NOW - datetime.timedelta(days=8)
+    preference.save()
+    clock.move_to(NOW + datetime.timedelta(days=1))  # a Tuesday
+    MitigationFactory(owner=owner, due_date=days(-1))
+
+    run_sweep(days(1))
+
+    assert len(emails_to(owner)) == 1
+    preference.refresh_from_db()
+    assert preference.last_digest_sent_at == NOW + datetime.timedelta(days=1)
+
+
+def test_the_weekly_digest_day_is_configurable(owner, clock):
+    ReminderSettings.objects.update_or_create(pk=1, defaults={"weekly_digest_day": 2})
+    NotificationPreferenceFactory(user=owner, digest=DigestFrequency.WEEKLY)
+    MitigationFactory(owner=owner, due_date=days(-1))
+
+    run_sweep(TODAY)  # Monday
+    assert emails_to(owner) == []
+    clock.move_to(NOW + datetime.timedelta(days=2))
+    run_sweep(days(2))  # Wednesday
+    assert len(emails_to(owner)) == 1
+
+
+def test_a_mail_server_failure_keeps_the_notifications_and_retries_the_email(owner, monkeypatch):
+    MitigationFactory(owner=owner, due_date=days(-2))
+
+    def refuse(self, *args, **kwargs):
+        raise ConnectionRefusedError("mail server down")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(mail.EmailMultiAlternatives, "send", refuse)
+        result = run_sweep(TODAY)
+    assert result.digest_failures == 1
+    assert Notification.objects.filter(recipient=owner).count() == 1
+    assert Reminder.objects.get().emailed_at is None
+
+    run_sweep(TODAY)
+
+    assert len(emails_to(owner)) == 1
+    assert Notification.objects.filter(recipient=owner).count() == 1
+
+
+# --- Digest content -------------------------------------------------------------------------------
+def test_the_digest_has_text_and_html_with_a_link_to_each_item(owner, settings):
+    settings.SITE_URL = "https://register.example.org"
+    system = AISystemFactory(business_owner=owner, name="Support chatbot", next_review_due=days(7))
+    mitigation = MitigationFactory(owner=owner, due_date=days(-2), title="Input <filter>")
+
+    run_sweep(TODAY)
+
+    (digest,) = emails_to(owner)
+    assert digest.subject == "AI Risk Register: 2 reminders (1 overdue)"
+    system_url = f"https://register.example.org{system.get_absolute_url()}"
+    mitigation_url = f"https://register.example.org{mitigation.get_absolute_url()}"
+    assert "Hello Olivia" in digest.body
+    assert "OVERDUE" in digest.body and "REVIEWS COMING DUE" in digest.body
+    assert system_url in digest.body and mitigation_url in digest.body
+    assert "Input <filter>" in digest.body  # plain text is not HTML-escaped
+    ((html, media_type),) = digest.alternatives
+    assert media_type == "text/html"
+    assert f'<a href="{system_url}">' in html and f'<a href="{mitigation_url}">' in html
+    assert "Input &lt;filter&gt;" in html  # HTML is escaped
+    assert "https://register.example.org/notifications/" in html
+    assert "https://register.example.org/accounts/profile/" in html
+
+
+def test_a_long_digest_lists_the_first_items_and_links_to_the_rest(owner, monkeypatch):
+    monkeypatch.setattr(services, "DIGEST_MAX_ITEMS", 3)
+    for n in range(5):
+        MitigationFactory(owner=owner, due_date=days(-2 - n))
+
+    run_sweep(TODAY)
+
+    (digest,) = emails_to(owner)
+    assert digest.subject.startswith("AI Risk Register: 5 reminders")
+    assert digest.body.count("/mitigations/") == 3
+    assert "and 2 more" in digest.body
+
+
+# --- Queries --------------------------------------------------------------------------------------
+def sweep_queries(system_count, owners, team):
+    systems = AISystem.objects.bulk_create(
+        AISystem(
+            **{
+                f.attname: getattr(template, f.attname)
+                for f in AISystem._meta.concrete_fields
+                if f.attname not in ("id", "name")
+            },
+            name=f"Bulk system {n}",
+        )
+        for n, template in (
+            (
+                n,
+                AISystemFactory.build(
+                    team=team,
+                    business_owner=owners[n % len(owners)],
+                    technical_owner=owners[(n + 1) % len(owners)],
+                    next_review_due=days(-10 + n % 25),
+                ),
+            )
+            for n in range(system_count)
+        )
+    )
+    Mitigation.objects.bulk_create(
+        Mitigation(
+            system=system,
+            title=f"Mitigation {system.pk}",
+            kind="architecture",
+            layer="application",
+            owner=owners[system.pk % len(owners)],
+            due_date=days(-3 - system.pk % 10),
+        )
+        for system in systems
+    )
+    with CaptureQueriesContext(connection) as queries:
+        result = run_sweep(TODAY)
+    return len(queries), result
+
+
+def test_the_sweep_makes_a_number_of_queries_that_grows_with_batches_not_rows(
+    committee, monkeypatch
+):
+    monkeypatch.setattr(registry, "BATCH_SIZE", 100)
+    # One INSERT per bulk_create, as on PostgreSQL (Django splits SQLite's at 999 parameters).
+    monkeypatch.setattr(connection.ops, "bulk_batch_size", lambda fields, objs: len(objs))
+    owners = [UserFactory() for _ in range(3)]
+    ReminderSettings.load()
+    ContentType.objects.get_for_models(AISystem, Mitigation)  # cached per process, as in a worker
+    few, few_result = sweep_queries(30, owners, TeamFactory())
+    Reminder.objects.all().delete()
+    Notification.objects.all().delete()
+    AISystem.objects.all().update(archived_at=NOW)  # out of the next sweep
+    many, many_result = sweep_queries(300, owners, TeamFactory())
+
+    assert many_result.candidates > 9 * few_result.candidates
+    # 300 systems and 300 mitigations are 3 batches each instead of 1: per collector, two more
+    # batches (its SELECT, the SELECT of existing reminders and an INSERT each) and the SELECT
+    # that finds the end. The same people (3 owners, 2 committee members) get their one delivery
+    # each, whatever its size.
+    assert many - few == 2 * (2 * 3 + 1)
+    assert few == FEW_SYSTEMS_QUERIES
+
+
+# The sweep over 30 systems and 30 mitigations: expiring acceptances (a SELECT in a savepoint: 3),
+# settings (1), committee (1), six collectors (6 SELECTs; for the two with a batch, a SELECT of
+# the existing reminders and an INSERT: 4), recipients (1), and per person (5 × 9): the lock,
+# their reminders, the notifications INSERT, two UPDATEs and the four savepoint statements of
+# their transaction and of the e-mail's savepoint.
+FEW_SYSTEMS_QUERIES = 3 + 1 + 1 + 10 + 1 + 5 * 9
