@@ -1,0 +1,113 @@
+"""Browser journeys: Playwright drives Debian's Chromium against a live server.
+
+Playwright's own browser download does not work on our machines, so the journeys use the system
+Chromium (``/usr/bin/chromium``, or ``$CHROMIUM``); without one they are skipped with the reason.
+Screenshots of the key pages land in ``test-artifacts/e2e/`` (git-ignored) for a look after a run.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+# Playwright's sync API runs an event loop in the test's thread; the ORM calls that the test makes
+# around it (fixtures, assertions) are still synchronous and safe here.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "e2e"
+PASSWORD = "journey-password-1"
+
+
+@pytest.fixture(scope="session")
+def live_server():
+    """pytest-django's live server, serving static files as production does.
+
+    Its default handler finds static files in the apps' folders by their plain names, but pages
+    (with production's manifest storage) ask for the hashed names that collectstatic wrote to
+    STATIC_ROOT: serve STATIC_ROOT, like WhiteNoise in the container.
+    """
+    from django.contrib.staticfiles import handlers
+    from django.test.testcases import _StaticFilesHandler
+    from pytest_django.live_server_helper import LiveServer
+
+    finder_handler = handlers.StaticFilesHandler
+    handlers.StaticFilesHandler = _StaticFilesHandler
+    try:
+        server = LiveServer(os.getenv("DJANGO_LIVE_TEST_SERVER_ADDRESS", "localhost"))
+    finally:
+        handlers.StaticFilesHandler = finder_handler
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"No Chromium at {CHROMIUM}: install Debian's chromium to run the journeys.")
+    sync_playwright = pytest.importorskip("playwright.sync_api").sync_playwright
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def open_as(browser, live_server):
+    """``page = open_as(user)``: a fresh browser context signed in as that person."""
+    contexts = []
+
+    def sign_in(user):
+        user.set_password(PASSWORD)
+        user.save()
+        context = browser.new_context(viewport={"width": 1360, "height": 900})
+        context.set_default_timeout(15_000)
+        contexts.append(context)
+        page = context.new_page()
+        page.console_errors = []
+        page.on(
+            "console",
+            lambda message: (
+                page.console_errors.append(message.text) if message.type == "error" else None
+            ),
+        )
+        page.goto(f"{live_server.url}/accounts/login/")
+        page.get_by_label("E-mail").fill(user.email)
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_url(f"{live_server.url}/")
+        return page
+
+    yield sign_in
+    for context in contexts:
+        context.close()
+
+
+def screenshot(page, name: str) -> Path:
+    """Save a full-page screenshot of what the person sees, for a look after the run."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def assert_page_is_whole(page):
+    """The page's own CSS and JavaScript loaded (no broken asset) and nothing failed in it."""
+    assert page.evaluate(
+        "() => getComputedStyle(document.querySelector('.navbar')).display !== 'block'"
+    ), "Bootstrap's CSS did not load"
+    assert page.evaluate("() => typeof window.htmx === 'object'"), "htmx did not load"
+    assert not page.console_errors, page.console_errors
