@@ -54,12 +54,35 @@ def live_server():
     server.stop()
 
 
+def serialized_contents() -> dict[str, str]:
+    """The database snapshot each connection took at setup for ``serialized_rollback``."""
+    from django.db import connections
+
+    return {
+        alias: connections[alias]._test_serialized_contents
+        for alias in connections
+        if hasattr(connections[alias], "_test_serialized_contents")
+    }
+
+
+def restore_serialized_contents(snapshots: dict[str, str]) -> None:
+    """Playwright's sync API switches this thread to a new context, in which Django opens new
+    connection objects without the snapshot; ``serialized_rollback`` would then silently restore
+    nothing after an earlier transactional test's flush. Hand the snapshot over."""
+    from django.db import connections
+
+    for alias, contents in snapshots.items():
+        connections[alias]._test_serialized_contents = contents
+
+
 @pytest.fixture(scope="session")
 def browser():
     if not Path(CHROMIUM).exists():
         pytest.skip(f"No Chromium at {CHROMIUM}: install Debian's chromium to run the journeys.")
     sync_playwright = pytest.importorskip("playwright.sync_api").sync_playwright
+    snapshots = serialized_contents()
     with sync_playwright() as playwright:
+        restore_serialized_contents(snapshots)
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
