@@ -22,7 +22,7 @@ from simple_history.signals import post_create_historical_record
 from apps.core.models import AuditEvent
 
 # Bookkeeping fields that change on every save and say nothing to a reader.
-IGNORED_FIELDS = {"updated_at", "created_at", "created_by"}
+IGNORED_FIELDS = {"updated_at", "created_at", "created_by", "version"}
 MAX_VALUE_LENGTH = 5000
 
 

@@ -5,7 +5,9 @@ from django import forms
 
 
 class ChangeReasonFormMixin(forms.Form):
-    """An optional “why” that goes into the record's history with the change."""
+    """An optional “why” that goes into the record's history with the change, and, when an
+    existing versioned record is edited, the hidden ``version`` it was read at (optimistic
+    concurrency: see :mod:`apps.core.concurrency`)."""
 
     change_reason = forms.CharField(
         label="Reason for this change",
@@ -13,6 +15,21 @@ class ChangeReasonFormMixin(forms.Form):
         max_length=255,
         help_text="Optional; shown in the history with your change.",
     )
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        instance = getattr(self, "instance", None)
+        if instance is not None and instance.pk and hasattr(instance, "version"):
+            self.fields["version"].initial = instance.version
+        else:
+            del self.fields["version"]
+
+    @property
+    def expected_version(self) -> int | None:
+        """The version of the record the person started from (``None``: no check)."""
+        return self.cleaned_data.get("version") if "version" in self.fields else None
 
     def change_reason_layout(self):
-        return [Fieldset("History", "change_reason")]
+        extra = ["version"] if "version" in self.fields else []
+        return [Fieldset("History", "change_reason", *extra)]

@@ -86,6 +86,31 @@ class TimeStampedModel(models.Model):
         abstract = True
 
 
+class VersionedModel(models.Model):
+    """Optimistic concurrency: ``version`` goes up by one at every save.
+
+    Forms and the API send back the version they read; the edit services compare it with the
+    locked row (:mod:`apps.core.concurrency`), so nobody silently overwrites a change they never
+    saw. The version is also in every historical row, which is how a conflict finds what the
+    other person changed.
+    """
+
+    version = models.PositiveIntegerField(
+        default=1, editable=False, help_text="Goes up by one each time the record is saved."
+    )
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            self.version = (self.version or 0) + 1
+            update_fields = kwargs.get("update_fields")
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, "version"}
+        super().save(*args, **kwargs)
+
+
 class ArchivableQuerySet(models.QuerySet):
     def active(self):
         return self.filter(archived_at__isnull=True)

@@ -13,6 +13,7 @@ from django.views.generic import FormView, ListView, TemplateView
 from apps.accounts import permissions
 from apps.accounts.models import Membership, Team
 from apps.core import dashboard, selectors
+from apps.core.concurrency import EditConflict
 from apps.core.filters import AuditEventFilterSet
 from apps.systems.models import AISystem
 
@@ -103,12 +104,24 @@ class ServiceFormView(LoginRequiredMixin, FormView):
         except ValidationError as error:
             add_service_errors(form, error)
             return self.form_invalid(form)
+        except EditConflict as conflict:
+            return self.edit_conflict(form, conflict)
         if self.success_message:
             messages.success(self.request, self.success_message.format(obj=obj))
         return HttpResponseRedirect(self.get_success_url(obj))
 
     def get_success_url(self, obj=None):
         return obj.get_absolute_url()
+
+    def edit_conflict(self, form, conflict: EditConflict):
+        """Someone saved the record since the form was opened: show theirs next to what was
+        typed (kept in the form). The form now carries their version, so saving again is a
+        deliberate choice to keep this one."""
+        form.data = form.data.copy()
+        form.data["version"] = str(conflict.version)
+        form.add_error(None, conflict.message)
+        context = self.get_context_data(form=form, edit_conflict=conflict)
+        return self.render_to_response(context, status=409)
 
 
 class HomeView(LoginRequiredMixin, TemplateView):

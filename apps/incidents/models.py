@@ -20,7 +20,12 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from simple_history.models import HistoricalRecords
 
-from apps.core.models import ConstraintErrorFieldsMixin, ReferenceMixin, TimeStampedModel
+from apps.core.models import (
+    ConstraintErrorFieldsMixin,
+    ReferenceMixin,
+    TimeStampedModel,
+    VersionedModel,
+)
 
 
 class Severity(models.IntegerChoices):
@@ -128,7 +133,7 @@ def _when(value: datetime.datetime) -> str:
     return date_format(timezone.localtime(value), "j M Y, H:i")
 
 
-class Incident(ConstraintErrorFieldsMixin, ReferenceMixin, TimeStampedModel):
+class Incident(ConstraintErrorFieldsMixin, ReferenceMixin, VersionedModel, TimeStampedModel):
     """Something that went wrong with one AI system, from occurrence to closure."""
 
     REFERENCE_PREFIX = "INC"

@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.accounts import permissions
+from apps.core.concurrency import check_version
 from apps.incidents.models import (
     ART73_DAYS,
     PHASE_FIELDS,
@@ -229,11 +230,14 @@ def update_incident(
     risks: Iterable[Risk] | None = None,
     mitigations: Iterable[Mitigation] | None = None,
     reason: str = "",
+    expected_version: int | None = None,
 ) -> Incident:
-    """Edit an incident; ``risks`` / ``mitigations`` replace the linked ones when given."""
+    """Edit an incident; ``risks`` / ``mitigations`` replace the linked ones when given.
+    ``expected_version``: the version the editor read (see :mod:`apps.core.concurrency`)."""
     incident = _locked(incident)
     if not permissions.can_edit_incident(by, incident):
         raise PermissionDenied("Only contributors of the system's team can edit this incident.")
+    check_version(incident, expected_version, data)
     was_closed = incident.closed_at is not None
     if risks is not None:
         linked = incident.materialised_risks.values_list("pk", flat=True)

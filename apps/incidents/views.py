@@ -438,6 +438,7 @@ class IncidentEditView(IncidentObjectMixin, ServiceFormView):
             risks=form.cleaned_data["materialised_risks"],
             mitigations=form.cleaned_data["follow_up_mitigations"],
             reason=form.cleaned_data["change_reason"],
+            expected_version=form.expected_version,
         )
 
 

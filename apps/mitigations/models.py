@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from apps.core.models import Evidence, ReferenceMixin, TimeStampedModel
+from apps.core.models import Evidence, ReferenceMixin, TimeStampedModel, VersionedModel
 from apps.mitigations.choices import (
     IN_PLACE_STATUSES,
     DefenceLayer,
@@ -19,7 +19,7 @@ from apps.mitigations.choices import (
 __all__ = ["DefenceLayer", "Mitigation", "MitigationKind", "MitigationStatus"]
 
 
-class Mitigation(ReferenceMixin, TimeStampedModel):
+class Mitigation(ReferenceMixin, VersionedModel, TimeStampedModel):
     """A measure that addresses risks of one system (one input filter may serve several)."""
 
     REFERENCE_PREFIX = "MTG"

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.accounts import permissions
+from apps.core.concurrency import check_version
 from apps.mitigations.choices import MitigationStatus
 from apps.mitigations.models import Mitigation
 from apps.systems.models import AISystem
@@ -81,12 +82,16 @@ def update_mitigation(
     data: dict[str, Any],
     risks: Iterable | None = None,
     reason: str = "",
+    expected_version: int | None = None,
 ) -> Mitigation:
+    """Edit a mitigation; ``risks`` replace the linked ones when given.
+    ``expected_version``: the version the editor read (see :mod:`apps.core.concurrency`)."""
     mitigation = (
         Mitigation.objects.select_for_update().select_related("system").get(pk=mitigation.pk)
     )
     if not permissions.can_edit_mitigation(by, mitigation):
         raise PermissionDenied("You cannot edit this mitigation.")
+    check_version(mitigation, expected_version, data)
     _assign(mitigation, data)
     _save(mitigation, by=by, reason=reason or "Edited")
     if risks is not None:

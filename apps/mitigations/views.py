@@ -270,6 +270,7 @@ class MitigationEditView(MitigationObjectMixin, ServiceFormView):
             data=form.mitigation_data(),
             risks=form.cleaned_data["risks"],
             reason=form.cleaned_data["change_reason"],
+            expected_version=form.expected_version,
         )
 
 

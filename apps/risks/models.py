@@ -22,6 +22,7 @@ from apps.core.models import (
     Level,
     ReferenceMixin,
     TimeStampedModel,
+    VersionedModel,
 )
 from apps.mitigations.choices import DefenceLayer, MitigationKind
 
@@ -286,7 +287,9 @@ class RiskTemplateMitigation(models.Model):
 
 
 # --- Risks ----------------------------------------------------------------------------------------
-class Risk(ConstraintErrorFieldsMixin, ReferenceMixin, ArchivableModel, TimeStampedModel):
+class Risk(
+    ConstraintErrorFieldsMixin, ReferenceMixin, ArchivableModel, VersionedModel, TimeStampedModel
+):
     """One thing that can go wrong with one system, assessed before and after mitigation."""
 
     REFERENCE_PREFIX = "RSK"

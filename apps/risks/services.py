@@ -29,6 +29,7 @@ from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
 from apps.accounts import permissions
+from apps.core.concurrency import check_version
 from apps.core.models import Level
 from apps.mitigations.choices import MitigationStatus
 from apps.mitigations.models import Mitigation
@@ -204,11 +205,20 @@ def create_risk(
 
 
 @transaction.atomic
-def update_risk(*, risk: Risk, by, data: dict[str, Any], reason: str = "") -> Risk:
-    """Edit a risk; a new inherent assessment restarts its treatment deadline."""
+def update_risk(
+    *,
+    risk: Risk,
+    by,
+    data: dict[str, Any],
+    reason: str = "",
+    expected_version: int | None = None,
+) -> Risk:
+    """Edit a risk; a new inherent assessment restarts its treatment deadline.
+    ``expected_version``: the version the editor read (see :mod:`apps.core.concurrency`)."""
     risk = Risk.objects.select_for_update().select_related("system").get(pk=risk.pk)
     if not permissions.can_edit_risk(by, risk):
         raise PermissionDenied("You cannot edit this risk.")
+    check_version(risk, expected_version, data)
     before = (risk.inherent_likelihood, risk.inherent_impact)
     references = data.get("framework_references")
     _assign(risk, data)

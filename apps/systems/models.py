@@ -12,6 +12,7 @@ from apps.core.models import (
     Level,
     ReferenceMixin,
     TimeStampedModel,
+    VersionedModel,
 )
 
 
@@ -85,7 +86,9 @@ AFFECTED_PARTY_LABELS = {
 }
 
 
-class AISystem(ConstraintErrorFieldsMixin, ReferenceMixin, ArchivableModel, TimeStampedModel):
+class AISystem(
+    ConstraintErrorFieldsMixin, ReferenceMixin, ArchivableModel, VersionedModel, TimeStampedModel
+):
     """One AI system the organisation runs, with everything needed to reason about its risk."""
 
     REFERENCE_PREFIX = "SYS"

@@ -16,6 +16,7 @@ from django.db.models import DateField, ExpressionWrapper, F
 from django.utils import timezone
 
 from apps.accounts import permissions
+from apps.core.concurrency import check_version
 from apps.core.models import GovernanceSettings, Level
 from apps.systems import selectors
 from apps.systems.models import AISystem, EUAIActTier
@@ -101,11 +102,20 @@ def create_system(*, by, data: dict[str, Any], reason: str = "") -> AISystem:
 
 
 @transaction.atomic
-def update_system(*, system: AISystem, by, data: dict[str, Any], reason: str = "") -> AISystem:
-    """Edit a system's inventory fields; moving it to another team needs rights on both."""
+def update_system(
+    *,
+    system: AISystem,
+    by,
+    data: dict[str, Any],
+    reason: str = "",
+    expected_version: int | None = None,
+) -> AISystem:
+    """Edit a system's inventory fields; moving it to another team needs rights on both.
+    ``expected_version``: the version the editor read (see :mod:`apps.core.concurrency`)."""
     system = AISystem.objects.select_for_update().get(pk=system.pk)
     if not permissions.can_edit_system(by, system):
         raise PermissionDenied("You cannot edit this system.")
+    check_version(system, expected_version, data)
     old_team_id = system.team_id
     _assign(system, data)
     if system.team_id != old_team_id and not permissions.can_write_team(by, system.team_id):

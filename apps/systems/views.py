@@ -131,6 +131,7 @@ class SystemEditView(SystemObjectMixin, ServiceFormView):
             by=self.request.user,
             data=form.system_data(),
             reason=form.cleaned_data["change_reason"],
+            expected_version=form.expected_version,
         )
 
 

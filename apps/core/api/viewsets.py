@@ -40,7 +40,11 @@ from apps.core.ids import parse_id
 
 
 def etag_for(obj: Model) -> str | None:
-    """A version tag that changes whenever the record is saved (from ``updated_at``)."""
+    """A version tag that changes whenever the record is saved: its ``version`` where it has
+    one (:class:`~apps.core.models.VersionedModel`), else its ``updated_at``."""
+    version = getattr(obj, "version", None)
+    if version is not None:
+        return f'"{obj.pk}-v{version}"'
     updated_at = getattr(obj, "updated_at", None)
     if updated_at is None:
         return None

@@ -272,6 +272,7 @@ class RiskEditView(RiskObjectMixin, _RiskFormView):
             by=self.request.user,
             data=form.risk_data(),
             reason=form.cleaned_data["change_reason"],
+            expected_version=form.expected_version,
         )
 
 
