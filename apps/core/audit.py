@@ -6,6 +6,9 @@ transaction with who, when, why, and the field-by-field differences from the pre
 resolved to readable values (choice labels, names of related records). The log and every
 record's history page read those events: one indexed table, whatever the model.
 
+Each event is also a link of a hash chain that covers the event and its historical row
+(:mod:`apps.core.audit_chain`; ``manage.py verify_audit_trail`` checks it).
+
 This is change logging, not a workflow, which is why it hangs off simple-history's signal.
 """
 
@@ -19,6 +22,7 @@ from django.db import models
 from django.urls import NoReverseMatch, reverse
 from simple_history.signals import post_create_historical_record
 
+from apps.core import audit_chain
 from apps.core.models import AuditEvent
 
 # Bookkeeping fields that change on every save and say nothing to a reader.
@@ -43,7 +47,7 @@ def record_audit_event(sender, instance, history_instance, history_user, **kwarg
             return  # a save that changed nothing a reader would see
     else:
         changes = []
-    AuditEvent.objects.create(
+    event = AuditEvent(
         timestamp=history_instance.history_date,
         user=history_user,
         user_repr=str(history_user) if history_user else "",
@@ -55,6 +59,7 @@ def record_audit_event(sender, instance, history_instance, history_user, **kwarg
         change_reason=(history_instance.history_change_reason or "")[:255],
         changes=changes,
     )
+    audit_chain.append(event, history_instance)  # saves it as the next link of the chain
 
 
 def _tracked_field_names(history_instance) -> list[str]:

@@ -156,11 +156,13 @@ class AuditEvent(models.Model):
         DELETED = "-", "Deleted"
 
     timestamp = models.DateTimeField(default=timezone.now, db_index=True)
+    # PROTECT: who made a change is part of the chained hash (apps.core.audit_chain); deleting
+    # the person would rewrite the trail, so people who appear in it are deactivated instead.
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
         blank=True,
-        on_delete=models.SET_NULL,
+        on_delete=models.PROTECT,
         related_name="audit_events",
     )
     user_repr = models.CharField("user", max_length=255, blank=True)
@@ -171,6 +173,20 @@ class AuditEvent(models.Model):
     history_id = models.PositiveBigIntegerField(help_text="Primary key of the historical row.")
     change_reason = models.CharField(max_length=255, blank=True)
     changes = models.JSONField(default=list, blank=True)
+    # The tamper-evident chain (apps.core.audit_chain): the entry's position, the historical
+    # columns its hash covers, and sha256(previous entry's hash + this entry + its history row).
+    sequence = models.PositiveBigIntegerField(
+        null=True, blank=True, unique=True, editable=False, help_text="Position in the chain."
+    )
+    record_layout = models.ForeignKey(
+        "core.AuditRecordLayout",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        editable=False,
+        related_name="+",
+    )
+    entry_hash = models.CharField("hash", max_length=64, blank=True, editable=False)
 
     class Meta:
         ordering = ["-timestamp", "-pk"]
@@ -183,6 +199,44 @@ class AuditEvent(models.Model):
 
     def __str__(self):
         return f"{self.get_action_display()} {self.object_repr} by {self.user_repr or 'system'}"
+
+
+class AuditRecordLayout(models.Model):
+    """The columns of one historical table that an audit entry's hash covers.
+
+    Historical tables gain columns over time (a migration adds a field with a default to every
+    old row); an entry's hash covers the columns its table had when the entry was written, so
+    that adding a column never breaks the chain. Written once per table and set of columns.
+    """
+
+    digest = models.CharField(max_length=64, unique=True)
+    model = models.CharField(max_length=200, help_text="app_label.model of the historical table.")
+    fields = models.JSONField(help_text='{"row": [columns], "m2m": {table: [columns]}}')
+
+    def __str__(self):
+        return f"{self.model} ({self.digest[:12]})"
+
+
+class AuditChainHead(models.Model):
+    """The last link of the audit chain (a single row).
+
+    Appending locks this row (``SELECT … FOR UPDATE``; a transaction that finds it taken chains
+    its entries right after it commits), so two transactions never chain to the same
+    predecessor; verification compares the end of the chain with it, so removing the newest
+    entries shows too.
+    """
+
+    sequence = models.PositiveBigIntegerField(default=0)
+    entry_hash = models.CharField(max_length=64)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(pk=1), name="audit_chain_head_single_row")
+        ]
+
+    def __str__(self):
+        return f"Audit chain head: {self.sequence} {self.entry_hash[:12]}"
 
 
 def evidence_upload_path(instance: Evidence, filename: str) -> str:

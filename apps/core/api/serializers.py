@@ -116,10 +116,29 @@ class AuditEventSerializer(serializers.ModelSerializer):
     user = serializers.SerializerMethodField()
     record = serializers.SerializerMethodField()
     changes = ChangeSerializer(many=True, read_only=True)
+    sequence = serializers.IntegerField(
+        read_only=True, allow_null=True, help_text="The entry's position in the hash chain."
+    )
+    hash = serializers.CharField(
+        source="entry_hash",
+        read_only=True,
+        help_text="sha256 of the previous entry's hash, this entry and the historical row it "
+        "records (see manage.py verify_audit_trail).",
+    )
 
     class Meta:
         model = AuditEvent
-        fields = ["id", "timestamp", "action", "user", "record", "change_reason", "changes"]
+        fields = [
+            "id",
+            "timestamp",
+            "action",
+            "user",
+            "record",
+            "change_reason",
+            "changes",
+            "sequence",
+            "hash",
+        ]
         read_only_fields = fields
 
     @extend_schema_field({"type": "string", "enum": list(ACTION_WORDS.values())})
