@@ -1,26 +1,76 @@
 """Fixtures shared by every test: one person per role, and clients signed in as them."""
 
+import copy
+import uuid
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.core.management import call_command
-from django.test import Client
+from django.db import transaction
+from django.test import Client, override_settings
 
 from apps.accounts.models import Membership
 from tests.factories import MembershipFactory, TeamFactory, UserFactory
 
+FAST_PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
 
 @pytest.fixture(scope="session", autouse=True)
 def _static_manifest():
-    """Tests use production's hashed static storage, which needs collectstatic once."""
-    if not (Path(settings.STATIC_ROOT) / "staticfiles.json").exists():
+    """Tests use production's hashed static storage, which needs collectstatic once (and again
+    whenever a static file changed since)."""
+    manifest = Path(settings.STATIC_ROOT) / "staticfiles.json"
+    built = manifest.stat().st_mtime if manifest.exists() else 0
+    sources = (path for folder in settings.STATICFILES_DIRS for path in Path(folder).rglob("*"))
+    if any(path.stat().st_mtime > built for path in sources if path.is_file()):
         call_command("collectstatic", "--no-input", verbosity=0)
 
 
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.PASSWORD_HASHERS = FAST_PASSWORD_HASHERS
+
+
+@pytest.fixture(autouse=True)
+def _cache_of_its_own(settings):
+    """Each test reads and writes its own keys of the shared cache (Redis in CI): cached PDFs are
+    keyed by ids that tests reuse, throttles by user and address, and tests of two xdist workers
+    run at once (flushing the cache would empty the other worker's keys)."""
+    caches = copy.deepcopy(settings.CACHES)
+    caches["default"]["KEY_PREFIX"] = f"test-{uuid.uuid4().hex}"
+    if "LocMemCache" in caches["default"]["BACKEND"]:
+        caches["default"]["LOCATION"] = caches["default"]["KEY_PREFIX"]
+    settings.CACHES = caches
+
+
+@pytest.fixture(scope="module")
+def demo_organisation(django_db_setup, django_db_blocker):
+    """The demo organisation (``seed_demo``), seeded once for a module's tests: seeding takes
+    seconds. Each test's own changes are rolled back after it (its ``db`` transaction is a
+    savepoint inside this one), and the seed after the module's last test."""
+    fast_hashing = override_settings(PASSWORD_HASHERS=FAST_PASSWORD_HASHERS)
+    with django_db_blocker.unblock(), transaction.atomic():
+        with fast_hashing:
+            call_command("seed_demo", "--force", verbosity=0)
+        yield
+        transaction.set_rollback(True)
+
+
+@pytest.fixture(autouse=True)
+def _login_throttling_off(settings):
+    """django-axes needs the request in ``authenticate``, which ``Client.login`` does not pass,
+    and would lock out tests that sign in often: off here, on in tests that ask for
+    ``login_throttling`` (tests/security/test_login_throttling.py)."""
+    settings.AXES_ENABLED = False
+
+
+@pytest.fixture
+def login_throttling(settings):
+    """django-axes as in production: 5 failures per e-mail address and IP address."""
+    settings.AXES_ENABLED = True
+    settings.AXES_FAILURE_LIMIT = 5
+    return settings
 
 
 @pytest.fixture

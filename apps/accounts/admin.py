@@ -5,6 +5,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import UserChangeForm, UserCreationForm
 from simple_history.admin import SimpleHistoryAdmin
 
+from apps.accounts import throttling
 from apps.accounts.models import Membership, Team, User
 
 
@@ -68,6 +69,16 @@ class UserAdmin(SimpleHistoryAdmin, DjangoUserAdmin):
     )
     readonly_fields = ["last_login", "date_joined"]
     filter_horizontal = []
+    actions = ["unlock_sign_in"]
+
+    @admin.action(description="Unlock sign-in (clear failed sign-in attempts)")
+    def unlock_sign_in(self, request, queryset):
+        cleared = sum(throttling.unlock(user) for user in queryset)
+        self.message_user(
+            request,
+            f"Sign-in unlocked for {queryset.count()} user(s); "
+            f"{cleared} record(s) of failed attempts cleared.",
+        )
 
 
 @admin.register(Team)

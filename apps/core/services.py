@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zipfile
 from pathlib import PurePath
 
 from django.conf import settings
@@ -38,6 +39,16 @@ EVIDENCE_TYPES: dict[str, tuple[str, tuple[bytes, ...] | None]] = {
     ".json": ("application/json", None),
     ".log": ("text/plain", None),
 }
+# The part every real Office document of each kind holds (a ZIP archive is not enough).
+OFFICE_MAIN_PARTS = {
+    ".xlsx": "xl/workbook.xml",
+    ".docx": "word/document.xml",
+    ".pptx": "ppt/presentation.xml",
+}
+# Macros are refused: an .xlsx, .docx or .pptx never holds any (those are .xlsm, .docm, .pptm).
+OFFICE_MACRO_PARTS = ("vbaproject.bin",)
+# A "text" file that starts like this is a web page or an image that a browser would run.
+MARKUP_STARTS = (b"<!doctype", b"<html", b"<svg", b"<?xml", b"<script", b"<head", b"<body")
 
 
 def _check_file(upload) -> str:
@@ -57,20 +68,53 @@ def _check_file(upload) -> str:
                 f"{limit / 1_048_576:.0f} MB."
             }
         )
+    if upload.size == 0:
+        raise ValidationError({"file": f"“{name}” is empty."})
     media_type, signatures = EVIDENCE_TYPES[suffix]
     upload.seek(0)
     head = upload.read(4096)
     upload.seek(0)
+    not_real = ValidationError({"file": f"“{name}” is not a real {suffix[1:].upper()} file."})
     if signatures is None:
-        try:
-            head.decode("utf-8")
-        except UnicodeDecodeError as error:
-            # A multi-byte character may be cut at the end of the sample: allow that only.
-            if error.start < len(head) - 3:
-                raise ValidationError({"file": f"“{name}” is not a UTF-8 text file."}) from error
+        _check_text(name, head)
     elif not head.startswith(signatures):
-        raise ValidationError({"file": f"“{name}” is not a real {suffix[1:].upper()} file."})
+        raise not_real
+    elif suffix in OFFICE_MAIN_PARTS:
+        _check_office_document(upload, name, suffix, not_real)
     return media_type
+
+
+def _check_text(name: str, head: bytes) -> None:
+    """Plain UTF-8 text: no binary content, and not a web page under a text file's name."""
+    if b"\x00" in head:
+        raise ValidationError({"file": f"“{name}” is not a text file (it holds binary data)."})
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as error:
+        # A multi-byte character may be cut at the end of the sample: allow that only.
+        if error.start < len(head) - 3:
+            raise ValidationError({"file": f"“{name}” is not a UTF-8 text file."}) from error
+    if head.lstrip(b"\xef\xbb\xbf \t\r\n").lower().startswith(MARKUP_STARTS):
+        raise ValidationError(
+            {"file": f"“{name}” is a web page or an SVG image, which are not accepted as text."}
+        )
+
+
+def _check_office_document(upload, name: str, suffix: str, not_real: ValidationError) -> None:
+    """An Office Open XML package of the kind its name says, without macros."""
+    try:
+        with zipfile.ZipFile(upload) as archive:
+            names = {info.filename.lower() for info in archive.infolist()}
+    except (zipfile.BadZipFile, NotImplementedError, EOFError, OSError, ValueError) as error:
+        raise not_real from error
+    finally:
+        upload.seek(0)
+    if "[content_types].xml" not in names or OFFICE_MAIN_PARTS[suffix] not in names:
+        raise not_real
+    if any(part.rsplit("/", 1)[-1] in OFFICE_MACRO_PARTS for part in names):
+        raise ValidationError(
+            {"file": f"“{name}” contains macros, which are not accepted in evidence."}
+        )
 
 
 @transaction.atomic
@@ -90,7 +134,6 @@ def add_evidence(*, record, by, kind: str, file=None, url: str = "", note: str =
         evidence.media_type = _check_file(file)
         evidence.original_name = PurePath(file.name).name[:255]
         evidence.size = file.size
-        evidence.file = file
     elif kind == Evidence.Kind.LINK:
         url = url.strip()
         try:
@@ -106,7 +149,15 @@ def add_evidence(*, record, by, kind: str, file=None, url: str = "", note: str =
         raise ValidationError({"kind": "Choose a file, a link or a note."})
     evidence._history_user = by
     evidence._change_reason = f"Evidence added to {getattr(record, 'reference', record)}"
-    evidence.save()
+    if kind == Evidence.Kind.FILE:
+        evidence.file.save(file.name, file, save=False)  # under a random name: see the model
+    try:
+        evidence.save()
+    except Exception:
+        # The row is rolled back: take the stored file away too, so nothing is half-written.
+        if evidence.file:
+            evidence.file.delete(save=False)
+        raise
     return evidence
 
 

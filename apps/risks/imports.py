@@ -16,6 +16,7 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import PurePath
@@ -32,6 +33,7 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
 
 from apps.accounts import permissions
 from apps.risks import services
@@ -48,6 +50,13 @@ CONTENT_TYPES = {
 MAX_ROWS = 1000
 # Beyond this, a sheet is mostly empty formatted rows (or built to be slow to read).
 MAX_SCANNED_ROWS = 20 * MAX_ROWS
+# A workbook is a ZIP archive: one that unpacks to more than this many times the upload limit is
+# refused before it is read (a real register of 1000 risks unpacks to a few megabytes).
+MAX_UNPACKED_FACTOR = 10
+# The template has 11 columns; a header far wider is not a register of risks.
+MAX_COLUMNS = 50
+# A file with thousands of problems shows the first ones, and how many more there are.
+MAX_REPORTED_ERRORS = 200
 HEADER_ROW = 1
 RISKS_SHEET = "Risks"
 HELP_SHEET = "Help"
@@ -56,16 +65,26 @@ REFERENCE_SEPARATOR = ";"
 BINARY_SIGNATURES = (b"PK\x03\x04", b"%PDF", b"\x89PNG", b"GIF8", b"\xff\xd8\xff", b"\xd0\xcf\x11")
 UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 # What openpyxl raises on a damaged or unusual workbook: XML parse errors are SyntaxErrors, and
-# parts that are missing or malformed surface as lookup, type or attribute errors.
+# parts that are missing or malformed surface as lookup, type or attribute errors. The zip layer
+# adds NotImplementedError (a version or compression it does not know), RuntimeError (an
+# encrypted part), EOFError and zlib.error (a damaged stream).
 XLSX_ERRORS = (
     zipfile.BadZipFile,
     InvalidFileException,
+    NotImplementedError,
+    RuntimeError,
+    EOFError,
+    zlib.error,
     OSError,
     SyntaxError,
     ValueError,
     LookupError,
     TypeError,
     AttributeError,
+)
+FORMULA_ERROR = (
+    "“{value}” is a formula: the importer reads values only. Type the value itself "
+    "(in a spreadsheet: copy, then paste as values)."
 )
 SAVE_AS_UTF8 = (
     "The file is not encoded in UTF-8: in your spreadsheet, save the file as "
@@ -186,6 +205,10 @@ def _header_key(text: str) -> str:
 def _cell_text(value) -> str:
     if value is None:
         return ""
+    if isinstance(value, ArrayFormula):
+        return value.text or "="
+    if isinstance(value, DataTableFormula):
+        return "=TABLE()"
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value).strip()
@@ -415,7 +438,20 @@ def _xlsx_rows(data: bytes) -> Iterator[list[str]]:
         "Save it again as “Excel Workbook (.xlsx)”."
     )
     try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except XLSX_ERRORS:
+        raise unreadable from None
+    limit = MAX_UNPACKED_FACTOR * settings.IMPORT_MAX_BYTES
+    if unpacked > limit:
+        raise ImportFileError(
+            f"The workbook unpacks to {filesizeformat(unpacked)}, more than the "
+            f"{filesizeformat(limit)} this page reads: remove other sheets, images and "
+            "formatting, or split it into several files."
+        )
+    try:
+        # Formulas are read as formulas (not their cached results), to be refused row by row.
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     except XLSX_ERRORS:
         raise unreadable from None
     try:
@@ -448,6 +484,13 @@ def parse(data: bytes, fmt: str) -> tuple[list[RowError], list[_Row]]:
         raise ImportFileError(
             "The first row must name the columns: "
             f"{', '.join(COLUMN_NAMES)}. Start from the template."
+        )
+    while raw_header and not raw_header[-1].strip():
+        raw_header = raw_header[:-1]
+    if len(raw_header) > MAX_COLUMNS:
+        raise ImportFileError(
+            f"The first row has {len(raw_header)} columns: the importer reads at most "
+            f"{MAX_COLUMNS}. Start from the template."
         )
     header = [_header_key(cell) for cell in raw_header]
     errors = []
@@ -500,6 +543,17 @@ class _RollBack(Exception):
     pass
 
 
+def _at_most(limit: int, errors: list[RowError]) -> list[RowError]:
+    """The first ``limit`` problems, and a line that says how many more there are."""
+    if len(errors) <= limit:
+        return errors
+    more = len(errors) - limit
+    return [
+        *errors[:limit],
+        RowError(None, "", f"…and {more} more problems: fix these first, then upload again."),
+    ]
+
+
 def validate_rows(system, rows: list[_Row]) -> tuple[list[RowError], list[tuple[int, dict]]]:
     """Every problem of every row, and each valid row's data for ``create_risk``."""
     lookups = Lookups(rows)
@@ -512,10 +566,19 @@ def validate_rows(system, rows: list[_Row]) -> tuple[list[RowError], list[tuple[
     first_row_of_title: dict[str, int] = {}
     errors, valid = [], []
     for row in rows:
-        form = RiskRowForm(data=row.values, lookups=lookups)
+        formulas = {name for name, value in row.values.items() if value.startswith("=")}
+        form = RiskRowForm(
+            data={name: value for name, value in row.values.items() if name not in formulas},
+            lookups=lookups,
+        )
         row_errors = [
+            RowError(row.number, name, FORMULA_ERROR.format(value=row.values[name][:40]))
+            for name in formulas
+        ]
+        row_errors += [
             RowError(row.number, name if name != "__all__" else "", message)
             for name, messages in form.errors.items()
+            if name not in formulas
             for message in messages
         ]
         title = " ".join(row.values.get("title", "").split()).casefold()
@@ -565,7 +628,7 @@ def import_risks(*, system, by, upload, reason: str = "") -> ImportResult:
         )
     errors, valid = validate_rows(system, rows)
     if errors:
-        return ImportResult(errors=errors)
+        return ImportResult(errors=_at_most(MAX_REPORTED_ERRORS, errors))
 
     reason = reason or f"Imported from {PurePath(upload.name).name}"
     created: list[Risk] = []

@@ -36,9 +36,13 @@ class LevelListField(forms.CharField):
             elif parse_id(word) in Level.values:
                 levels.append(parse_id(word))
             else:
+                # The person's text goes in params, never into the message itself: a "%" in it
+                # would break the formatting (django-filter formats every message with params).
                 raise forms.ValidationError(
-                    f"“{part.strip()}” is not a level: use critical, high, medium or low "
-                    "(or 4, 3, 2, 1), several separated by commas."
+                    "“%(value)s” is not a level: use critical, high, medium or low "
+                    "(or 4, 3, 2, 1), several separated by commas.",
+                    code="invalid",
+                    params={"value": part.strip()},
                 )
         return levels
 

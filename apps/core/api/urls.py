@@ -8,7 +8,7 @@ from the audit log and the exports follow.
 from importlib import import_module
 
 from django.urls import path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import SimpleRouter
 
 from apps.core.api import registry
@@ -44,7 +44,14 @@ APIRootView.exporters = exporters
 urlpatterns = [
     path("", APIRootView.as_view(), name="root"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    # Swagger UI with its start-up script as a separate file: no inline script (CSP).
+    path(
+        "docs/",
+        SpectacularSwaggerSplitView.as_view(
+            url_name="api:schema", template_name="api/swagger_ui.html"
+        ),
+        name="docs",
+    ),
     *[
         path(
             f"exports/{exporter.name}.{file_format}",

@@ -101,6 +101,8 @@ class RecordViewSet(
     # --- lookup by primary key or reference ---
     def parse_lookup(self, value: str) -> dict | None:
         value = value.strip()
+        if "\x00" in value:  # no record has it, and PostgreSQL cannot compare text with NUL
+            return None
         if value.isascii() and value.isdecimal():
             pk = parse_id(value)
             return {"pk": pk} if pk is not None else None

@@ -96,6 +96,15 @@ class ReferenceRelatedField(serializers.RelatedField):
         return value.reference
 
 
+def lookup_text(data) -> str:
+    """Text to look a record up by, refused (400) if it holds a NUL character, as DRF's
+    CharField does: PostgreSQL cannot compare text with NUL (it would be a server error)."""
+    text = str(data)
+    if "\x00" in text:
+        raise serializers.ValidationError("Null characters are not allowed.")
+    return text
+
+
 @extend_schema_field(OpenApiTypes.STR)
 class CategoryPathField(serializers.Field):
     """A category by its path, ``model-error/hallucination`` (or a top-level ``privacy``)."""
@@ -103,7 +112,7 @@ class CategoryPathField(serializers.Field):
     default_error_messages = {"unknown": "Unknown category “{value}”; use category/subcategory."}
 
     def to_internal_value(self, data):
-        parts = str(data).strip().strip("/").split("/")
+        parts = lookup_text(data).strip().strip("/").split("/")
         if len(parts) == 1:
             found = RiskCategory.objects.filter(slug=parts[0], parent__isnull=True).first()
         elif len(parts) == 2:
@@ -127,7 +136,7 @@ class PersonEmailField(serializers.SlugRelatedField):
         super().__init__(**kwargs)
 
     def to_internal_value(self, data):
-        return super().to_internal_value(str(data).strip().lower())
+        return super().to_internal_value(lookup_text(data).strip().lower())
 
 
 class FrameworkCodesField(serializers.ListField):
