@@ -164,6 +164,9 @@ def why_cannot_decide_acceptance(user, acceptance: RiskAcceptance) -> str:
     """The reason a person may not decide on an acceptance, or "" if they may."""
     if not (may_write(user) and user.is_committee_member):
         return "Only committee members decide on risk acceptances."
+    if acceptance.risk.system.is_archived or acceptance.risk.is_archived:
+        # Approving writes the risk's treatment: archived records are read-only.
+        return "This risk or its system is archived: restore it before deciding."
     if acceptance.requested_by_id == user.pk:
         return "You cannot decide on an acceptance you requested."
     if is_owner_of_system(user, acceptance.risk.system):
@@ -237,6 +240,9 @@ def why_cannot_decide_review(user, review) -> str:
     """The reason a person may not decide on a review, or "" if they may."""
     if not (may_write(user) and user.is_committee_member):
         return "Only committee members decide on safety plans."
+    if review.system.is_archived:
+        # A decision moves the system's next review date: archived systems are read-only.
+        return f"{review.system.reference} is archived: restore it before deciding on its plan."
     if not review.assignments.filter(reviewer=user).exists():
         return "Only the reviewers assigned to this plan decide on it."
     if review.submitted_by_id == user.pk or review.versions.filter(submitted_by=user).exists():
@@ -252,8 +258,9 @@ def can_decide_review(user, review) -> bool:
 
 
 def can_assign_reviewers(user, review) -> bool:
-    """The committee, administrators and the system's team ask more reviewers."""
-    if not may_write(user):
+    """The committee, administrators and the system's team ask more reviewers (not while the
+    system is archived: it is read-only until restored)."""
+    if not may_write(user) or review.system.is_archived:
         return False
     return (
         user.is_committee_member or user.is_superuser or can_write_team(user, review.system.team_id)

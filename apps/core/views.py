@@ -8,6 +8,7 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Prefetch, Q
 from django.http import HttpResponseRedirect
+from django.views.decorators.http import require_safe
 from django.views.generic import FormView, ListView, TemplateView
 
 from apps.accounts import permissions
@@ -192,8 +193,10 @@ class ObjectHistoryView(LoginRequiredMixin, PaginationMixin, ListView):
         return context
 
 
+@require_safe
 def healthz(request):
-    """For load balancers and container health checks: 200 when the database answers."""
+    """For load balancers and container health checks: 200 when the database answers (GET and
+    HEAD only: it changes nothing)."""
     from django.db import connection
     from django.http import HttpResponse
 

@@ -77,11 +77,16 @@ def review_detail(user) -> QuerySet[Review]:
 
 def review_queue(user) -> QuerySet[Review]:
     """Reviews waiting for this committee member: pending, assigned to them, not yet decided by
-    them on the current version; overdue first, then by due date."""
+    them on the current version, of a system in the inventory (an archived one is read-only);
+    overdue first, then by due date."""
     decided = Decision.objects.filter(version_id=OuterRef("current_version_id"), reviewer=user)
     return (
         review_list(user)
-        .filter(status=ReviewStatus.PENDING, assignments__reviewer=user)
+        .filter(
+            status=ReviewStatus.PENDING,
+            assignments__reviewer=user,
+            system__archived_at__isnull=True,
+        )
         .exclude(Exists(decided))
         .order_by("-overdue", "due_date", "submitted_at", "pk")
     )

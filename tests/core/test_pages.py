@@ -70,6 +70,11 @@ def test_health_check_answers_without_signing_in(client):
     assert response.content == b"ok"
 
 
+def test_health_check_answers_only_reads(client):
+    assert client.head(reverse("core:healthz")).status_code == 200
+    assert client.post(reverse("core:healthz")).status_code == 405
+
+
 def test_registration_form_preselects_the_team_from_the_home_page(client_for, team):
     response = client_for("contributor").get(reverse("systems:create"), {"team": team.pk})
     assert response.context["form"]["team"].value() == team.pk

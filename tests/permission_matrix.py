@@ -1,0 +1,543 @@
+"""The permission matrix: what every URL answers to every role, written down by hand.
+
+``tests/test_permission_matrix.py`` walks the URL conf and visits every URL listed here with
+every role, for a record of the role's own team and one of the other team, and compares the
+status with the row below. A URL with no entry here fails that test: add its row when you add a
+URL. The rows come from the role model of PRODUCT.md, not from ``apps.accounts.permissions``:
+
+* contributors write their own team's records; viewers read them; committee members, auditors
+  and administrators read every team's records; auditors never write; administrators write
+  everything; committee members decide on safety plans and risk acceptances (four eyes);
+* another team's record is a 404 (its existence is not revealed), a record one may read but not
+  change is a 403, a method the URL does not answer is a 405, and a page asks an anonymous
+  visitor to sign in (the API answers 401).
+
+How to read a row: six cells separated by ``|``, one per role in the order of :data:`ROLES`.
+A cell is one outcome, or ``own/other`` when the URL takes a team's record (the record of the
+viewer's and contributor's team, then the other team's; for a person's own things — tokens,
+notifications, exports — the requester's own, then someone else's). An outcome is a status code,
+``login`` (a redirect to a sign-in page), ``302`` (a redirect anywhere else) or
+``302>app:name`` (a redirect to that page).
+
+An empty POST exercises a write's permission check: where the role may write, it typically
+answers 200 (the form with its errors), 400, or a redirect with a message; where it may not, it
+must be refused (403, 404, 405 or ``login``). A few writes take a minimal body (``data``) so that
+the refusal is the permission check and not a missing field. Values starting with ``@`` name a
+record of the test's world (``@system`` is the own or other team's system, per case;
+``@own:system`` and ``@other:system`` one team's whatever the case).
+
+Three tables: MATRIX (every URL, with the own and the other team's records), MIXED (URLs that
+take two records, with one of each team: the classic way round a permission check) and ARCHIVED
+(every write, with the own team's archived system).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+ROLES = ("anonymous", "viewer", "contributor", "committee_member", "auditor", "administrator")
+
+# --- Rows that many URLs share --------------------------------------------------------------------
+# Cells: anonymous | viewer | contributor | committee member | auditor | administrator.
+PUBLIC = "200 | 200 | 200 | 200 | 200 | 200"
+SIGNED_IN = "login | 200 | 200 | 200 | 200 | 200"
+NOT_ALLOWED = "login | 405 | 405 | 405 | 405 | 405"
+NOBODY = "405 | 405 | 405 | 405 | 405 | 405"
+TEAM_READ = "login | 200/404 | 200/404 | 200 | 200 | 200"
+# A page with a form that only the team's writers use (GET: the form; empty POST: its errors).
+TEAM_FORM = "login | 403/404 | 200/404 | 403 | 403 | 200"
+# An action of the team's writers whose empty POST is a 400 (the form's errors).
+TEAM_ACTION_400 = "login | 403/404 | 400/404 | 403 | 403 | 400"
+# An action of the team's writers that redirects back to the record with a message.
+TEAM_ACTION_302 = "login | 403/404 | 302/404 | 403 | 403 | 302"
+# An action of the team's writers that checks the person before the method: a GET is refused
+# as a write would be, and only a writer learns that the action takes a POST.
+TEAM_NOT_ALLOWED = "login | 403/404 | 405/404 | 403 | 403 | 405"
+# Audit-log links: readers are sent on to the page that shows the record.
+TEAM_LINK = "login | 302/404 | 302/404 | 302 | 302 | 302"
+# A person's own things (tokens, notifications, exports): theirs only, whatever their role.
+MINE = "login | 200/404 | 200/404 | 200/404 | 200/404 | 200/404"
+MINE_302 = "login | 302/404 | 302/404 | 302/404 | 302/404 | 302/404"
+SIGNED_IN_302 = "login | 302 | 302 | 302 | 302 | 302"
+
+# The API: 401 without credentials; auditors are refused any write before anything else.
+API_SIGNED_IN = "401 | 200 | 200 | 200 | 200 | 200"
+API_TEAM_READ = "401 | 200/404 | 200/404 | 200 | 200 | 200"
+API_NOT_ALLOWED = "401 | 405 | 405 | 405 | 405 | 405"
+API_READ_ONLY = "401 | 405 | 405 | 405 | 403 | 405"  # a write to a read-only resource
+API_TEAM_WRITE = "401 | 403/404 | 200/404 | 403 | 403 | 200"
+# A create whose body names the own or other team's record: one the role cannot see is not a
+# valid choice (400, nothing written); one it sees but may not write to is a 403.
+API_TEAM_CREATE = "401 | 403/400 | 201/400 | 403 | 403 | 201"
+
+
+@dataclass(frozen=True)
+class Entry:
+    """The expected outcomes of one URL, per method, and what to send."""
+
+    expected: dict[str, str]
+    kwargs: dict = field(default_factory=dict)
+    query: dict = field(default_factory=dict)
+    data: dict = field(default_factory=dict)
+    path: str = ""  # for an unnamed pattern: the address to visit
+
+
+def page(*, GET: str, POST: str, **spec) -> Entry:
+    return Entry(expected={"GET": GET, "POST": POST}, **spec)
+
+
+def api(**spec) -> Entry:
+    methods = {m: spec.pop(m) for m in ("GET", "POST", "PATCH", "DELETE") if m in spec}
+    return Entry(expected=methods, **spec)
+
+
+SYSTEM = {"pk": "@system"}
+RISK = {"pk": "@risk"}
+MITIGATION = {"pk": "@mitigation"}
+INCIDENT = {"pk": "@incident"}
+REVIEW = {"pk": "@review"}
+ACCEPTANCE = {"pk": "@acceptance"}
+PLAN = {"system_pk": "@system"}
+VERSION = {"system_pk": "@system", "number": 1}
+CHECKLIST_ITEM = {"system_pk": "@system", "key": "model_performance"}
+
+RISK_BODY = {
+    "system": "@system",
+    "title": "A risk added by the permission matrix",
+    "scenario": "Somebody tries to write where they may not.",
+    "category": "model-error/hallucination",
+    "owner": "@owner_email",
+    "inherent_likelihood": 3,
+    "inherent_impact": 3,
+    "residual_likelihood": 2,
+    "residual_impact": 3,
+}
+MITIGATION_BODY = {
+    "system": "@system",
+    "title": "A mitigation planned by the permission matrix",
+    "kind": "architecture",
+    "layer": "application",
+    "owner": "@owner_email",
+}
+INCIDENT_BODY = {
+    "system": "@system",
+    "title": "An incident logged by the permission matrix",
+    "description": "Somebody tried to write where they may not.",
+    "severity": 3,
+    "detected_at": "2025-01-06T10:00:00Z",
+}
+ACCEPTANCE_BODY = {
+    "risk": "@risk",
+    "rationale": "Low and watched weekly.",
+    "expires_on": "@in_60_days",
+}
+
+# --- The matrix -----------------------------------------------------------------------------------
+MATRIX: dict[str, Entry] = {
+    # Signing in and out, passwords (django.contrib.auth)
+    "login": page(
+        GET="200 | 302 | 302 | 302 | 302 | 302", POST="200 | 302 | 302 | 302 | 302 | 302"
+    ),
+    "logout": page(GET=NOBODY, POST="login | login | login | login | login | login"),
+    "password_change": page(GET=SIGNED_IN, POST=SIGNED_IN),
+    "password_change_done": page(GET=SIGNED_IN, POST=NOT_ALLOWED),
+    "password_reset": page(GET=PUBLIC, POST=PUBLIC),
+    "password_reset_done": page(GET=PUBLIC, POST=NOBODY),
+    "password_reset_confirm": page(
+        GET=PUBLIC, POST=PUBLIC, kwargs={"uidb64": "MQ", "token": "no-such-token"}
+    ),
+    "password_reset_complete": page(GET=PUBLIC, POST=NOBODY),
+    # My profile and API tokens
+    "accounts:profile": page(GET=SIGNED_IN, POST=NOT_ALLOWED),
+    "accounts:token_create": page(GET=NOT_ALLOWED, POST=SIGNED_IN),
+    "accounts:token_revoke": page(GET=NOT_ALLOWED, POST=MINE_302, kwargs={"pk": "@token"}),
+    # The AI system inventory
+    "systems:list": page(GET=SIGNED_IN, POST=NOT_ALLOWED),
+    "systems:create": page(
+        GET="login | 403 | 200 | 403 | 403 | 200", POST="login | 403 | 200 | 403 | 403 | 200"
+    ),
+    "systems:detail": page(GET=TEAM_READ, POST=NOT_ALLOWED, kwargs=SYSTEM),
+    "systems:edit": page(GET=TEAM_FORM, POST=TEAM_FORM, kwargs=SYSTEM),
+    "systems:archive": page(GET=TEAM_FORM, POST=TEAM_ACTION_302, kwargs=SYSTEM),
+    "systems:history": page(GET=TEAM_READ, POST=NOT_ALLOWED, kwargs=SYSTEM),
+    # The risk register
+    "risks:list": page(GET=SIGNED_IN, POST=NOT_ALLOWED),
+    "risks:export": page(GET=SIGNED_IN, POST=NOT_ALLOWED),
+    "risks:create": page(GET=TEAM_FORM, POST=TEAM_FORM, query={"system": "@system"}),
+    "risks:detail": page(GET=TEAM_READ, POST=NOT_ALLOWED, kwargs=RISK),
+    "risks:edit": page(GET=TEAM_FORM, POST=TEAM_FORM, kwargs=RISK),
+    "risks:archive": page(GET=TEAM_FORM, POST=TEAM_ACTION_302, kwargs=RISK),
+    "risks:history": page(GET=TEAM_READ, POST=NOT_ALLOWED, kwargs=RISK),
+    "risks:request_acceptance": page(GET=TEAM_FORM, POST=TEAM_FORM, kwargs=RISK),
+    "risks:acceptance_list": page(GET=SIGNED_IN, POST=NOT_ALLOWED),
+    "risks:acceptance_detail": page(
+        GET=TEAM_READ,
+        POST="login | 403/404 | 403/404 | 400 | 403 | 403",  # the committee decides
+        kwargs=ACCEPTANCE,
+    ),
+    "risks:acceptance_withdraw": page(GET=NOT_ALLOWED, POST=TEAM_ACTION_302, kwargs=ACCEPTANCE),
+    "risks:expire": page(GET=NOT_ALLOWED, POST="login | 403 | 403 | 302 | 403 | 302"),
+    "risks:acceptance_history": page(GET=TEAM_READ, POST=NOT_ALLOWED, kwargs=ACCEPTANCE),
+    "risks:library": page(GET=SIGNED_IN, POST=NOT_ALLOWED),
+    "risks:template_detail": page(GET=SIGNED_IN, POST=NOT_ALLOWED, kwargs={"key": "@template"}),
+    "risks:add_from_template": page(
+        GET=NOT_ALLOWED,
+        POST="login | 403/404 | 302/404 | 403 | 403 | 302",
+        kwargs={"key": "@template"},
+        data={"system": "@system"},
+    ),
+    "risks:suggestions": page(GET=TEAM_READ, POST=NOT_ALLOWED, kwargs=PLAN),
+    "risks:matrix": page(GET=SIGNED_IN, POST="login | 403 | 403 | 403 | 403 | 200"),
+    "risks:import": page(GET=TEAM_FORM, POST=TEAM_FORM, kwargs=PLAN),
+    "risks:import_template": page(GET=SIGNED_IN, POST=NOT_ALLOWED, kwargs={"fmt": "csv"}),
+    # Mitigations and their evidence
+    "mitigations:list": page(GET=SIGNED_IN, POST=NOT_ALLOWED),
+    # Those who may plan no mitigation anywhere are refused before the system is looked up.
+    "mitigations:create": page(
+        GET="login | 403 | 200/404 | 403 | 403 | 200",
+        POST="login | 403 | 200/404 | 403 | 403 | 200",
+        query={"system": "@system"},
+    ),
+    "mitigations:detail": page(GET=TEAM_READ, POST=NOT_ALLOWED, kwargs=MITIGATION),
+    "mitigations:edit": page(GET=TEAM_FORM, POST=TEAM_FORM, kwargs=MITIGATION),
+    "mitigations:set_status": page(GET=NOT_ALLOWED, POST=TEAM_ACTION_400, kwargs=MITIGATION),
+    "mitigations:history": page(GET=TEAM_READ, POST=NOT_ALLOWED, kwargs=MITIGATION),
+    "mitigations:add_evidence": page(GET=NOT_ALLOWED, POST=TEAM_ACTION_400, kwargs=MITIGATION),
+    "mitigations:remove_evidence": page(
+        GET=TEAM_FORM,
+        POST=TEAM_ACTION_302,
+        kwargs={"pk": "@mitigation", "evidence_pk": "@mitigation_evidence"},
+    ),
+    "mitigations:evidence_download": page(
+        GET=TEAM_READ,
+        POST=NOT_ALLOWED,
+        kwargs={"pk": "@mitigation", "evidence_pk": "@mitigation_evidence"},
+    ),
+    "mitigations:risk_panel": page(GET=TEAM_READ, POST=NOT_ALLOWED, kwargs={"risk_pk": "@risk"}),
+    "mitigations:risk_panel_add": page(
+        GET=NOT_ALLOWED, POST=TEAM_FORM, kwargs={"risk_pk": "@risk"}
+    ),
+    "mitigations:risk_panel_link": page(
+        GET=NOT_ALLOWED, POST=TEAM_ACTION_302, kwargs={"risk_pk": "@risk"}
+    ),
+    "mitigations:risk_panel_unlink": page(
+        GET=NOT_ALLOWED, POST=TEAM_ACTION_302, kwargs={"risk_pk": "@risk", "pk": "@mitigation"}
+    ),
+    # Reviews of safety plans, the plan document and the deployment checklist
+    "reviews:list": page(GET=SIGNED_IN, POST=NOT_ALLOWED),
+    "reviews:export": page(GET=SIGNED_IN, POST=NOT_ALLOWED),
+    "reviews:queue": page(
+        GET="login | 403 | 403 | 200 | 403 | 403", POST="login | 403 | 403 | 405 | 403 | 403"
+    ),
+    "reviews:detail": page(GET=TEAM_READ, POST=NOT_ALLOWED, kwargs=REVIEW),
+    "reviews:decide": page(
+        GET=NOT_ALLOWED,
+        POST="login | 403/404 | 403/404 | 400 | 403 | 403",  # the assigned committee member
+        kwargs=REVIEW,
+    ),
+    "reviews:resubmit": page(GET=NOT_ALLOWED, POST=TEAM_ACTION_302, kwargs=REVIEW),
+    "reviews:withdraw": page(GET=NOT_ALLOWED, POST=TEAM_ACTION_302, kwargs=REVIEW),
+    "reviews:assign": page(
+        GET=NOT_ALLOWED,
+        POST="login | 403/404 | 400/404 | 400 | 403 | 400",  # the team, committee, admins
+        kwargs=REVIEW,
+    ),
+    "reviews:history": page(GET=TEAM_READ, POST=NOT_ALLOWED, kwargs=REVIEW),
+    "reviews:plan": page(GET=TEAM_READ, POST=NOT_ALLOWED, kwargs=PLAN),
+    "reviews:plan_pdf": page(GET=TEAM_READ, POST=NOT_ALLOWED, kwargs=PLAN),
+    "reviews:submit": page(GET=TEAM_FORM, POST=TEAM_FORM, kwargs=PLAN),
+    "reviews:version": page(GET=TEAM_READ, POST=NOT_ALLOWED, kwargs=VERSION),
+    "reviews:version_pdf": page(GET=TEAM_READ, POST=NOT_ALLOWED, kwargs=VERSION),
+    "reviews:compare": page(GET=TEAM_READ, POST=NOT_ALLOWED, kwargs=VERSION),
+    "reviews:checklist": page(GET=TEAM_READ, POST=NOT_ALLOWED, kwargs=PLAN),
+    "reviews:checklist_update": page(GET=NOT_ALLOWED, POST=TEAM_ACTION_400, kwargs=CHECKLIST_ITEM),
+    "reviews:checklist_add_evidence": page(
+        GET=NOT_ALLOWED, POST=TEAM_ACTION_400, kwargs=CHECKLIST_ITEM
+    ),
+    "reviews:checklist_remove_evidence": page(
+        GET=NOT_ALLOWED,
+        POST=TEAM_ACTION_302,
+        kwargs={"item_pk": "@checklist_item", "evidence_pk": "@checklist_evidence"},
+    ),
+    "reviews:checklist_evidence_download": page(
+        GET=TEAM_READ,
+        POST=NOT_ALLOWED,
+        kwargs={"item_pk": "@checklist_item", "evidence_pk": "@checklist_evidence"},
+    ),
+    "reviews:version_link": page(GET=TEAM_LINK, POST=NOT_ALLOWED, kwargs={"pk": "@version"}),
+    "reviews:decision_link": page(GET=TEAM_LINK, POST=NOT_ALLOWED, kwargs={"pk": "@decision"}),
+    "reviews:assignment_link": page(GET=TEAM_LINK, POST=NOT_ALLOWED, kwargs={"pk": "@assignment"}),
+    "reviews:checklist_item_link": page(
+        GET=TEAM_LINK, POST=NOT_ALLOWED, kwargs={"pk": "@checklist_item"}
+    ),
+    # Incidents
+    "incidents:list": page(GET=SIGNED_IN, POST=NOT_ALLOWED),
+    "incidents:export": page(GET=SIGNED_IN, POST=NOT_ALLOWED),
+    "incidents:metrics": page(GET=SIGNED_IN, POST=NOT_ALLOWED),
+    "incidents:create": page(GET=TEAM_FORM, POST=TEAM_FORM, query={"system": "@system"}),
+    "incidents:detail": page(GET=TEAM_READ, POST=NOT_ALLOWED, kwargs=INCIDENT),
+    "incidents:edit": page(GET=TEAM_FORM, POST=TEAM_FORM, kwargs=INCIDENT),
+    "incidents:history": page(GET=TEAM_READ, POST=NOT_ALLOWED, kwargs=INCIDENT),
+    "incidents:record_phase": page(GET=TEAM_NOT_ALLOWED, POST=TEAM_ACTION_400, kwargs=INCIDENT),
+    "incidents:link_risk": page(GET=TEAM_NOT_ALLOWED, POST=TEAM_ACTION_400, kwargs=INCIDENT),
+    "incidents:raise_likelihood": page(
+        GET=TEAM_NOT_ALLOWED, POST=TEAM_ACTION_302, kwargs={"pk": "@incident", "risk_pk": "@risk"}
+    ),
+    "incidents:add_follow_up": page(GET=TEAM_NOT_ALLOWED, POST=TEAM_ACTION_400, kwargs=INCIDENT),
+    # Notifications and export jobs: a person's own
+    "reminders:notifications": page(GET=SIGNED_IN, POST=NOT_ALLOWED),
+    "reminders:notification_read": page(
+        GET=NOT_ALLOWED, POST=MINE_302, kwargs={"pk": "@notification"}
+    ),
+    "reminders:notifications_read_all": page(GET=NOT_ALLOWED, POST=SIGNED_IN_302),
+    "reminders:digest_preference": page(GET=NOT_ALLOWED, POST=SIGNED_IN_302),
+    "reminders:export_list": page(GET=SIGNED_IN, POST=NOT_ALLOWED),
+    "reminders:export_register": page(
+        GET=NOT_ALLOWED,
+        POST="login | 302>reminders:export_detail | 302>reminders:export_detail"
+        " | 302>reminders:export_detail | 302>reminders:export_detail"
+        " | 302>reminders:export_detail",
+    ),
+    "reminders:export_team_plans": page(
+        GET=NOT_ALLOWED,
+        # Plans of a team one reads; another team's is refused with a message on the list.
+        POST="login | 302>reminders:export_detail/302>reminders:export_list"
+        " | 302>reminders:export_detail/302>reminders:export_list"
+        " | 302>reminders:export_detail | 302>reminders:export_detail"
+        " | 302>reminders:export_detail",
+        data={"team": "@team"},
+    ),
+    "reminders:export_detail": page(GET=MINE, POST=NOT_ALLOWED, kwargs={"pk": "@export_job"}),
+    "reminders:export_download": page(GET=MINE, POST=NOT_ALLOWED, kwargs={"pk": "@export_job"}),
+    # Home, audit log, health check, the administration site's door
+    "core:home": page(GET=SIGNED_IN, POST=NOT_ALLOWED),
+    "core:audit_log": page(
+        GET="login | 403 | 403 | 200 | 200 | 200", POST="login | 403 | 403 | 405 | 405 | 405"
+    ),
+    "core:healthz": page(GET=PUBLIC, POST=NOBODY),
+    "admin:index": page(
+        GET="login | login | login | login | login | 200",
+        POST="login | login | login | login | login | 200",
+    ),
+    # --- The REST API -----------------------------------------------------------------------------
+    "api:root": api(GET=API_SIGNED_IN, POST=API_NOT_ALLOWED),
+    # The schema and its documentation are public on purpose: they describe, never show, data.
+    "api:schema": api(GET=PUBLIC, POST=NOBODY),
+    "api:docs": api(GET=PUBLIC, POST=NOBODY),
+    **{
+        f"api:export-{register}-{file_format}": api(GET=API_SIGNED_IN, POST=API_NOT_ALLOWED)
+        for register in ("systems", "risks", "mitigations", "incidents")
+        for file_format in ("csv", "json", "xlsx")
+    },
+    "api:team-list": api(GET=API_SIGNED_IN, POST=API_READ_ONLY),
+    "api:team-detail": api(
+        GET=API_TEAM_READ, PATCH=API_READ_ONLY, DELETE=API_READ_ONLY, kwargs={"pk": "@team"}
+    ),
+    "api:team-history": api(GET=API_TEAM_READ, POST=API_READ_ONLY, kwargs={"pk": "@team"}),
+    "api:token-list": api(
+        GET=API_SIGNED_IN,
+        POST="401 | 201 | 201 | 201 | 201 | 201",  # one's own tokens, auditors' too
+        data={"name": "made by the permission matrix"},
+    ),
+    "api:token-detail": api(
+        GET="401 | 200/404 | 200/404 | 200/404 | 200/404 | 200/404",
+        PATCH=API_NOT_ALLOWED,
+        DELETE="401 | 204/404 | 204/404 | 204/404 | 204/404 | 204/404",
+        kwargs={"pk": "@token"},
+    ),
+    "api:system-list": api(GET=API_SIGNED_IN, POST=API_READ_ONLY),
+    "api:system-detail": api(
+        GET=API_TEAM_READ, PATCH=API_READ_ONLY, DELETE=API_READ_ONLY, kwargs=SYSTEM
+    ),
+    "api:system-history": api(GET=API_TEAM_READ, POST=API_READ_ONLY, kwargs=SYSTEM),
+    "api:risk-list": api(GET=API_SIGNED_IN, POST=API_TEAM_CREATE, data=RISK_BODY),
+    "api:risk-detail": api(
+        GET=API_TEAM_READ, PATCH=API_TEAM_WRITE, DELETE=API_READ_ONLY, kwargs=RISK
+    ),
+    "api:risk-archive": api(GET=API_NOT_ALLOWED, POST=API_TEAM_WRITE, kwargs=RISK),
+    # Restoring a live risk is a conflict, once the permission check has passed.
+    "api:risk-restore": api(
+        GET=API_NOT_ALLOWED, POST="401 | 403/404 | 409/404 | 403 | 403 | 409", kwargs=RISK
+    ),
+    "api:risk-history": api(GET=API_TEAM_READ, POST=API_READ_ONLY, kwargs=RISK),
+    "api:risk-template-list": api(GET=API_SIGNED_IN, POST=API_READ_ONLY),
+    "api:risk-template-detail": api(
+        GET=API_SIGNED_IN,
+        PATCH=API_READ_ONLY,
+        DELETE=API_READ_ONLY,
+        kwargs={"pk": "@template_pk"},
+    ),
+    "api:risk-template-history": api(
+        GET=API_SIGNED_IN, POST=API_READ_ONLY, kwargs={"pk": "@template_pk"}
+    ),
+    "api:acceptance-list": api(GET=API_SIGNED_IN, POST=API_TEAM_CREATE, data=ACCEPTANCE_BODY),
+    "api:acceptance-detail": api(
+        GET=API_TEAM_READ, PATCH=API_READ_ONLY, DELETE=API_READ_ONLY, kwargs=ACCEPTANCE
+    ),
+    "api:acceptance-decide": api(
+        GET=API_NOT_ALLOWED,
+        POST="401 | 403/404 | 403/404 | 200 | 403 | 403",
+        kwargs=ACCEPTANCE,
+        data={"decision": "approve"},
+    ),
+    "api:acceptance-history": api(GET=API_TEAM_READ, POST=API_READ_ONLY, kwargs=ACCEPTANCE),
+    "api:acceptance-withdraw": api(GET=API_NOT_ALLOWED, POST=API_TEAM_WRITE, kwargs=ACCEPTANCE),
+    "api:mitigation-list": api(GET=API_SIGNED_IN, POST=API_TEAM_CREATE, data=MITIGATION_BODY),
+    "api:mitigation-detail": api(
+        GET=API_TEAM_READ, PATCH=API_TEAM_WRITE, DELETE=API_READ_ONLY, kwargs=MITIGATION
+    ),
+    "api:mitigation-history": api(GET=API_TEAM_READ, POST=API_READ_ONLY, kwargs=MITIGATION),
+    "api:incident-list": api(GET=API_SIGNED_IN, POST=API_TEAM_CREATE, data=INCIDENT_BODY),
+    "api:incident-detail": api(
+        GET=API_TEAM_READ, PATCH=API_TEAM_WRITE, DELETE=API_READ_ONLY, kwargs=INCIDENT
+    ),
+    "api:incident-history": api(GET=API_TEAM_READ, POST=API_READ_ONLY, kwargs=INCIDENT),
+    "api:review-list": api(GET=API_SIGNED_IN, POST=API_READ_ONLY),
+    "api:review-detail": api(
+        GET=API_TEAM_READ, PATCH=API_READ_ONLY, DELETE=API_READ_ONLY, kwargs=REVIEW
+    ),
+    "api:review-decide": api(
+        GET=API_NOT_ALLOWED,
+        POST="401 | 403/404 | 403/404 | 201 | 403 | 403",
+        kwargs=REVIEW,
+        data={"decision": "approve", "version": 1},
+    ),
+    "api:review-history": api(GET=API_TEAM_READ, POST=API_READ_ONLY, kwargs=REVIEW),
+    "api:review-versions": api(GET=API_TEAM_READ, POST=API_READ_ONLY, kwargs=REVIEW),
+    "api:audit-event-list": api(
+        GET="401 | 403 | 403 | 200 | 200 | 200", POST="401 | 403 | 403 | 405 | 405 | 405"
+    ),
+    # Anything else under /api/v1/ is a JSON 404, whoever asks.
+    "api/v1/^.*$": api(
+        GET="404 | 404 | 404 | 404 | 404 | 404",
+        POST="404 | 404 | 404 | 404 | 404 | 404",
+        path="/api/v1/no-such-resource/",
+    ),
+}
+
+
+# --- One team's record reached through another team's ------------------------------------------
+# URLs that take two records, tried with the own team's first record and the other team's second
+# (or a body that names the other team's record): never found, never linked, whoever asks. A
+# reader who may not write to the first record is refused before the second is looked up.
+MIXED: dict[str, Entry] = {
+    "mitigations:remove_evidence": page(
+        GET="login | 403 | 404 | 403 | 403 | 404",
+        POST="login | 403 | 404 | 403 | 403 | 404",
+        kwargs={"pk": "@own:mitigation", "evidence_pk": "@other:mitigation_evidence"},
+    ),
+    "mitigations:evidence_download": page(
+        GET="login | 404 | 404 | 404 | 404 | 404",
+        POST=NOT_ALLOWED,
+        kwargs={"pk": "@own:mitigation", "evidence_pk": "@other:mitigation_evidence"},
+    ),
+    "mitigations:risk_panel_unlink": page(
+        GET=NOT_ALLOWED,
+        POST="login | 403 | 404 | 403 | 403 | 404",
+        kwargs={"risk_pk": "@own:risk", "pk": "@other:mitigation"},
+    ),
+    "incidents:raise_likelihood": page(
+        GET=TEAM_NOT_ALLOWED,
+        POST="login | 403 | 404 | 403 | 403 | 404",
+        kwargs={"pk": "@own:incident", "risk_pk": "@other:risk"},
+    ),
+    "incidents:link_risk": page(
+        GET=TEAM_NOT_ALLOWED,
+        POST="login | 403 | 400 | 403 | 403 | 400",  # not one of the system's risks
+        kwargs={"pk": "@own:incident"},
+        data={"risk": "@other:risk"},
+    ),
+    "reviews:checklist_remove_evidence": page(
+        GET=NOT_ALLOWED,
+        POST="login | 403 | 404 | 403 | 403 | 404",
+        kwargs={"item_pk": "@own:checklist_item", "evidence_pk": "@other:checklist_evidence"},
+    ),
+    "reviews:checklist_evidence_download": page(
+        GET="login | 404 | 404 | 404 | 404 | 404",
+        POST=NOT_ALLOWED,
+        kwargs={"item_pk": "@own:checklist_item", "evidence_pk": "@other:checklist_evidence"},
+    ),
+    # A mitigation of the own system that would treat the other team's risk.
+    "api:mitigation-list": api(
+        GET=API_SIGNED_IN,
+        POST="401 | 400 | 400 | 403 | 403 | 400",
+        data={**MITIGATION_BODY, "system": "@own:system", "risks": ["@other:risk"]},
+    ),
+    # An incident of the own system in which the other team's risk materialised.
+    "api:incident-list": api(
+        GET=API_SIGNED_IN,
+        POST="401 | 400 | 400 | 403 | 403 | 400",
+        data={**INCIDENT_BODY, "system": "@own:system", "materialised_risks": ["@other:risk"]},
+    ),
+}
+
+
+# --- An archived system: read-only until restored -------------------------------------------
+# Every write of the own team's archived system (and of its risks, mitigations, incidents,
+# checklist, plan and acceptances), with the URLs and bodies of MATRIX: refused to everyone,
+# its team and administrators included; restoring it is the one write left.
+ARCHIVED_PAGE = "login | 403 | 403 | 403 | 403 | 403"
+ARCHIVED_API = "401 | 403 | 403 | 403 | 403 | 403"
+ARCHIVED: dict[str, dict[str, str]] = {
+    "systems:edit": {"GET": ARCHIVED_PAGE, "POST": ARCHIVED_PAGE},
+    "systems:archive": {  # restoring it
+        "GET": "login | 403 | 200 | 403 | 403 | 200",
+        "POST": "login | 403 | 302>systems:detail | 403 | 403 | 302>systems:detail",
+    },
+    "risks:create": {"GET": ARCHIVED_PAGE, "POST": ARCHIVED_PAGE},
+    "risks:edit": {"GET": ARCHIVED_PAGE, "POST": ARCHIVED_PAGE},
+    "risks:archive": {"GET": ARCHIVED_PAGE, "POST": ARCHIVED_PAGE},
+    "risks:request_acceptance": {"GET": ARCHIVED_PAGE, "POST": ARCHIVED_PAGE},
+    "risks:acceptance_detail": {"POST": ARCHIVED_PAGE},  # the committee's decision
+    "risks:acceptance_withdraw": {"POST": ARCHIVED_PAGE},
+    "risks:add_from_template": {"POST": ARCHIVED_PAGE},
+    "risks:import": {"GET": ARCHIVED_PAGE, "POST": ARCHIVED_PAGE},
+    "mitigations:create": {"GET": ARCHIVED_PAGE, "POST": ARCHIVED_PAGE},
+    "mitigations:edit": {"GET": ARCHIVED_PAGE, "POST": ARCHIVED_PAGE},
+    "mitigations:set_status": {"POST": ARCHIVED_PAGE},
+    "mitigations:add_evidence": {"POST": ARCHIVED_PAGE},
+    "mitigations:remove_evidence": {"GET": ARCHIVED_PAGE, "POST": ARCHIVED_PAGE},
+    "mitigations:risk_panel_add": {"POST": ARCHIVED_PAGE},
+    "mitigations:risk_panel_link": {"POST": ARCHIVED_PAGE},
+    "mitigations:risk_panel_unlink": {"POST": ARCHIVED_PAGE},
+    "reviews:decide": {"POST": ARCHIVED_PAGE},
+    "reviews:resubmit": {"POST": ARCHIVED_PAGE},
+    "reviews:withdraw": {"POST": ARCHIVED_PAGE},
+    "reviews:assign": {"POST": ARCHIVED_PAGE},
+    "reviews:submit": {"GET": ARCHIVED_PAGE, "POST": ARCHIVED_PAGE},
+    "reviews:checklist_update": {"POST": ARCHIVED_PAGE},
+    "reviews:checklist_add_evidence": {"POST": ARCHIVED_PAGE},
+    "reviews:checklist_remove_evidence": {"POST": ARCHIVED_PAGE},
+    "incidents:create": {"GET": ARCHIVED_PAGE, "POST": ARCHIVED_PAGE},
+    "incidents:edit": {"GET": ARCHIVED_PAGE, "POST": ARCHIVED_PAGE},
+    "incidents:record_phase": {"POST": ARCHIVED_PAGE},
+    "incidents:link_risk": {"POST": ARCHIVED_PAGE},
+    "incidents:raise_likelihood": {"POST": ARCHIVED_PAGE},
+    "incidents:add_follow_up": {"POST": ARCHIVED_PAGE},
+    "api:risk-list": {"POST": ARCHIVED_API},
+    "api:risk-detail": {"PATCH": ARCHIVED_API},
+    "api:risk-archive": {"POST": ARCHIVED_API},
+    "api:risk-restore": {"POST": ARCHIVED_API},
+    "api:acceptance-list": {"POST": ARCHIVED_API},
+    "api:acceptance-decide": {"POST": ARCHIVED_API},
+    "api:acceptance-withdraw": {"POST": ARCHIVED_API},
+    "api:mitigation-list": {"POST": ARCHIVED_API},
+    "api:mitigation-detail": {"PATCH": ARCHIVED_API},
+    "api:incident-list": {"POST": ARCHIVED_API},
+    "api:incident-detail": {"PATCH": ARCHIVED_API},
+    "api:review-decide": {"POST": ARCHIVED_API},
+}
+
+
+def cells(row: str) -> dict[str, str]:
+    """``"login | 200/404 | …"`` → ``{"anonymous": "login", "viewer": "200/404", …}``."""
+    parts = [part.strip() for part in row.split("|")]
+    if len(parts) != len(ROLES):
+        raise ValueError(f"A row has {len(ROLES)} cells, one per role: {row!r}")
+    return dict(zip(ROLES, parts, strict=True))
+
+
+def expected_outcome(cell: str, side: str) -> str:
+    """The outcome of one cell for the own (``own``) or other team's (``other``) record."""
+    own, _, other = cell.partition("/")
+    return other if side == "other" and other else own
