@@ -23,6 +23,7 @@ from apps.accounts import permissions
 from apps.core import selectors as core_selectors
 from apps.core.charts import line_chart
 from apps.core.ids import parse_id
+from apps.core.spreadsheets import spreadsheet_row
 from apps.core.views import (
     FilteredListView,
     ObjectHistoryView,
@@ -141,13 +142,6 @@ class _Echo:
         return value
 
 
-def _safe_cell(value):
-    """Spreadsheets run cells that start with = + - @ as formulas: neutralise them."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
 def _iso(value):
     return value.isoformat() if value else ""
 
@@ -189,33 +183,35 @@ def _export_lines(queryset):
         (occurred, detected, assessed, contained, recovered, reviewed, closed) = row[7:14]
         (uncatalogued, people, serious, required, deadline, notified, owed, via) = row[14:22]
         yield writer.writerow(
-            [
-                Incident.format_reference(pk),
-                AISystem.format_reference(system_id),
-                _safe_cell(system),
-                _safe_cell(team),
-                _safe_cell(title),
-                Severity(severity).label,
-                phase,
-                _iso(occurred),
-                _iso(detected),
-                _iso(assessed),
-                _iso(contained),
-                _iso(recovered),
-                _iso(reviewed),
-                _iso(closed),
-                _hours(detected - occurred if occurred else None),
-                _hours(recovered - detected if recovered else None),
-                "yes" if uncatalogued else "no",
-                "" if people is None else people,
-                serious,
-                "yes" if required else "no",
-                _iso(deadline),
-                _iso(notified),
-                "yes" if owed else "no",
-                via,
-                _iso(row[22]),
-            ]
+            spreadsheet_row(
+                [
+                    Incident.format_reference(pk),
+                    AISystem.format_reference(system_id),
+                    system,
+                    team,
+                    title,
+                    Severity(severity).label,
+                    phase,
+                    _iso(occurred),
+                    _iso(detected),
+                    _iso(assessed),
+                    _iso(contained),
+                    _iso(recovered),
+                    _iso(reviewed),
+                    _iso(closed),
+                    _hours(detected - occurred if occurred else None),
+                    _hours(recovered - detected if recovered else None),
+                    "yes" if uncatalogued else "no",
+                    "" if people is None else people,
+                    serious,
+                    "yes" if required else "no",
+                    _iso(deadline),
+                    _iso(notified),
+                    "yes" if owed else "no",
+                    via,
+                    _iso(row[22]),
+                ]
+            )
         )
 
 

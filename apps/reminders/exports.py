@@ -22,6 +22,7 @@ from openpyxl.styles import Font
 from apps.accounts import permissions
 from apps.core.ids import parse_id
 from apps.core.models import Level
+from apps.core.spreadsheets import neutralise_formula
 from apps.reminders.models import ExportJob, ExportKind
 from apps.risks import selectors as risk_selectors
 from apps.risks.filters import RiskFilterSet
@@ -47,9 +48,10 @@ def register_queryset(user, params: str):
 
 
 def _cell(sheet, value):
-    """A typed cell; text is always text (a title starting with ``=`` is not a formula)."""
+    """A typed cell; text is always text (a title starting with ``=`` is not a formula, and
+    shows with a leading apostrophe as in every other export)."""
     if isinstance(value, str):
-        value = ILLEGAL_CHARACTERS_RE.sub("", value)
+        value = neutralise_formula(ILLEGAL_CHARACTERS_RE.sub("", value))
     cell = WriteOnlyCell(sheet, value)
     if isinstance(value, str):
         cell.data_type = "s"

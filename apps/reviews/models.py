@@ -50,6 +50,12 @@ OUTCOME_PAST_TENSE = {
     DecisionOutcome.REQUEST_CHANGES: "Requested changes",
     DecisionOutcome.REJECT: "Rejected",
 }
+# What a reviewer did to a version, in a sentence: "Ada requested changes to version 1".
+OUTCOME_VERBS = {
+    DecisionOutcome.APPROVE: "approved",
+    DecisionOutcome.REQUEST_CHANGES: "requested changes to",
+    DecisionOutcome.REJECT: "rejected",
+}
 
 
 class ChecklistKey(models.TextChoices):
@@ -388,6 +394,11 @@ class Decision(models.Model):
     @property
     def outcome_label(self) -> str:
         return OUTCOME_PAST_TENSE[DecisionOutcome(self.outcome)]
+
+    @property
+    def outcome_verb(self) -> str:
+        """“approved”, “requested changes to”, “rejected”: followed by the version or plan."""
+        return OUTCOME_VERBS[DecisionOutcome(self.outcome)]
 
     @property
     def condition_lines(self) -> list[str]:

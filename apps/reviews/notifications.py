@@ -84,7 +84,7 @@ def send_decision_notice(decision_id: int) -> int:
     )
     return _send(
         recipients,
-        f"{review.reference}: {decision.reviewer} {decision.outcome_label.lower()} the safety "
+        f"{review.reference}: {decision.reviewer} {decision.outcome_verb} the safety "
         f"plan of {system}",
         "reviews/email/decided.txt",
         {

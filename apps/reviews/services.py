@@ -361,7 +361,8 @@ def decide_review(
         comment=comment,
         conditions="\n".join(condition_lines),
     )
-    _save(record, by=reviewer, reason=f"{record.outcome_label} version {current.number}")
+    reason = f"{record.outcome_verb.capitalize()} version {current.number}"
+    _save(record, by=reviewer, reason=reason)
     _settle(review, by=reviewer)
     _after_commit(tasks.notify_review_decided, record.pk)
     return record

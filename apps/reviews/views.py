@@ -23,6 +23,7 @@ from django.views.generic import DetailView, ListView, TemplateView
 from apps.accounts import permissions
 from apps.core.ids import parse_id
 from apps.core.models import Evidence
+from apps.core.spreadsheets import spreadsheet_row
 from apps.core.views import (
     FilteredListView,
     ObjectHistoryView,
@@ -251,33 +252,30 @@ EXPORT_HEADER = [
 ]
 
 
-def _safe_cell(value: str) -> str:
-    """A spreadsheet never runs a cell that starts like a formula."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@") else value
-
-
 def _export_lines(queryset):
     writer = csv.writer(_Echo())
     yield "\ufeff" + writer.writerow(EXPORT_HEADER)
     for review in queryset.iterator(chunk_size=500):
         yield writer.writerow(
-            [
-                review.reference,
-                review.system.reference,
-                _safe_cell(review.system.name),
-                _safe_cell(review.system.team.name),
-                review.get_kind_display(),
-                review.get_status_display(),
-                review.current_version.number if review.current_version else "",
-                review.submitted_by.email,
-                timezone.localtime(review.submitted_at).isoformat(timespec="minutes"),
-                review.due_date.isoformat(),
-                review.approvals,
-                review.required_approvals,
-                timezone.localtime(review.closed_at).isoformat(timespec="minutes")
-                if review.closed_at
-                else "",
-            ]
+            spreadsheet_row(
+                [
+                    review.reference,
+                    review.system.reference,
+                    review.system.name,
+                    review.system.team.name,
+                    review.get_kind_display(),
+                    review.get_status_display(),
+                    review.current_version.number if review.current_version else "",
+                    review.submitted_by.email,
+                    timezone.localtime(review.submitted_at).isoformat(timespec="minutes"),
+                    review.due_date.isoformat(),
+                    review.approvals,
+                    review.required_approvals,
+                    timezone.localtime(review.closed_at).isoformat(timespec="minutes")
+                    if review.closed_at
+                    else "",
+                ]
+            )
         )
 
 
@@ -312,6 +310,14 @@ def queue_item_context(review: Review, user, *, form=None, notice=None) -> dict:
         "my_decision": Decision.objects.filter(version=version, reviewer=user).first(),
         "notice": notice,
     }
+
+
+def decision_notice(decision: Decision, review: Review) -> str:
+    """What the reviewer is told after deciding: what they did, and where the review is now."""
+    done = f"You {decision.outcome_verb} version {decision.version.number} of {review.reference}"
+    if review.status == ReviewStatus.CHANGES_REQUESTED:
+        return f"{done}: it goes back to the team for changes."
+    return f"{done}: it is now {review.get_status_display().lower()}."
 
 
 class ReviewQueueView(LoginRequiredMixin, PaginationMixin, ListView):
@@ -419,10 +425,7 @@ class DecideView(LoginRequiredMixin, ReviewObjectMixin, View):
                 add_service_errors(form, error)
             else:
                 review.refresh_from_db()
-                text = (
-                    f"You {decision.outcome_label.lower()} version {decision.version.number} of "
-                    f"{review.reference}: it is now {review.get_status_display().lower()}."
-                )
+                text = decision_notice(decision, review)
                 if request.htmx:
                     return render(
                         request,

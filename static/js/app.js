@@ -18,6 +18,16 @@
     });
   }
 
+  // Progress bars carry their value in data-progress (no inline style: the CSP forbids it).
+  function sizeProgressBars(root) {
+    var bars = Array.prototype.slice.call(root.querySelectorAll("[data-progress]"));
+    if (root.matches && root.matches("[data-progress]")) bars.push(root);
+    bars.forEach(function (bar) {
+      var value = Math.max(0, Math.min(100, parseInt(bar.dataset.progress, 10) || 0));
+      bar.style.width = value + "%";
+    });
+  }
+
   // Move focus to the error summary after a failed submission, for keyboard and screen readers.
   function focusErrors() {
     var summary = document.getElementById("form-errors");
@@ -36,9 +46,11 @@
 
   document.addEventListener("DOMContentLoaded", function () {
     syncDependentFields(document);
+    sizeProgressBars(document);
     focusErrors();
   });
   document.addEventListener("htmx:load", function (event) {
     syncDependentFields(event.target);
+    sizeProgressBars(event.target);
   });
 })();

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import uuid
 from pathlib import Path
 
 import pytest
@@ -54,6 +55,24 @@ def live_server():
     server.stop()
 
 
+@pytest.fixture(autouse=True)
+def _tasks_run_and_cache_is_own(settings):
+    """What a worker would do happens at once, so a journey sees the notifications people get
+    (even where REDIS_URL points Celery at a broker with no worker); and cached pages and PDFs
+    live under this run's own key prefix, so that another database on the same Redis (records
+    with the same primary keys) never serves its PDF here."""
+    from config import celery_app
+
+    eager = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    settings.CACHES = {
+        name: {**config, "KEY_PREFIX": f"e2e-{uuid.uuid4().hex}"}
+        for name, config in settings.CACHES.items()
+    }
+    yield
+    celery_app.conf.task_always_eager = eager
+
+
 def serialized_contents() -> dict[str, str]:
     """The database snapshot each connection took at setup for ``serialized_rollback``."""
     from django.db import connections
@@ -88,9 +107,23 @@ def browser():
         browser.close()
 
 
+def where(location: dict) -> str:
+    return f"{location.get('url', '?')}:{location.get('lineNumber', '?')}"
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Keep each phase's report on the test, so that fixtures know whether it failed."""
+    report = yield
+    setattr(item, f"report_{report.when}", report)
+    return report
+
+
 @pytest.fixture
-def open_as(browser, live_server):
-    """``page = open_as(user)``: a fresh browser context signed in as that person."""
+def open_as(browser, live_server, request):
+    """``page = open_as(user)``: a fresh browser context signed in as that person.
+
+    When the journey fails, each person's page is saved as ``failed-<test>-<n>.png``."""
     contexts = []
 
     def sign_in(user):
@@ -104,7 +137,9 @@ def open_as(browser, live_server):
         page.on(
             "console",
             lambda message: (
-                page.console_errors.append(message.text) if message.type == "error" else None
+                page.console_errors.append(f"{message.text} (at {where(message.location)})")
+                if message.type == "error"
+                else None
             ),
         )
         page.goto(f"{live_server.url}/accounts/login/")
@@ -115,7 +150,11 @@ def open_as(browser, live_server):
         return page
 
     yield sign_in
-    for context in contexts:
+    report = getattr(request.node, "report_call", None)
+    for number, context in enumerate(contexts, start=1):
+        if report is not None and report.failed:
+            for page in context.pages:
+                screenshot(page, f"failed-{request.node.name}-{number}")
         context.close()
 
 
@@ -123,7 +162,9 @@ def screenshot(page, name: str) -> Path:
     """Save a full-page screenshot of what the person sees, for a look after the run."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     path = ARTIFACTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
+    # caret="initial": hiding the caret leaves style="" on every input, which htmx then copies
+    # while settling a swap, and the Content-Security-Policy (no inline style) reports that.
+    page.screenshot(path=str(path), full_page=True, caret="initial")
     return path
 
 

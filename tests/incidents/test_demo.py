@@ -10,8 +10,7 @@ from apps.incidents.models import Incident
 pytestmark = pytest.mark.django_db
 
 
-def test_seed_demo_logs_the_demo_incidents_once():
-    call_command("seed_demo", "--force", verbosity=0)
+def test_seed_demo_logs_the_demo_incidents_once(demo_organisation):
     incidents = Incident.objects.select_related("system")
     assert incidents.filter(severity=2, uncatalogued=True, closed_at__isnull=True).exists()
     assert incidents.filter(severity=3, closed_at__isnull=False).exists()

@@ -2,7 +2,6 @@
 three committee members, a complete checklist, and helpers that read like the workflow."""
 
 import pytest
-from django.core.cache import cache
 from django.db import connection
 
 from apps.core.models import Evidence
@@ -17,14 +16,6 @@ def _postgres_only(request):
     """Tests marked ``postgres`` need PostgreSQL: skipped, with the reason, on SQLite."""
     if request.node.get_closest_marker("postgres") and connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL (set DATABASE_URL=postgres://…)")
-
-
-@pytest.fixture(autouse=True)
-def _empty_cache():
-    """Cached PDFs are keyed by primary keys, which tests reuse."""
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture(autouse=True)

@@ -11,8 +11,7 @@ from apps.systems.models import AISystem
 pytestmark = pytest.mark.django_db
 
 
-def test_the_demo_has_an_approved_plan_and_one_waiting_in_the_committees_queue():
-    call_command("seed_demo", "--force", verbosity=0)
+def test_the_demo_has_an_approved_plan_and_one_waiting_in_the_committees_queue(demo_organisation):
     aria = AISystem.objects.get(name="Aria customer-support assistant")
     approved, pending = aria.reviews.order_by("pk")
     assert (approved.status, approved.current_version.number) == (ReviewStatus.APPROVED, 1)
@@ -25,8 +24,7 @@ def test_the_demo_has_an_approved_plan_and_one_waiting_in_the_committees_queue()
     assert selectors.checklist_of(aria)[0]["complete"]
 
 
-def test_seeding_the_reviews_twice_adds_nothing():
-    call_command("seed_demo", "--force", verbosity=0)
+def test_seeding_the_reviews_twice_adds_nothing(demo_organisation):
     count = Review.objects.count()
     call_command("seed_demo", "--force", verbosity=0)
     assert Review.objects.count() == count == 2

@@ -36,8 +36,9 @@ def test_a_decision_e_mails_the_submitter_and_the_owners(
             comment="Attach the bias evaluation.",
         )
     assert sorted(m.to[0] for m in mail.outbox) == sorted([submitter.email, contributor.email])
+    assert "requested changes to the safety plan of" in mail.outbox[0].subject
     body = mail.outbox[0].body
-    assert "requested changes" in body
+    assert f"requested changes to version 1 of the safety plan of {review.system}" in body
     assert "Attach the bias evaluation." in body
     assert "submit a new version" in body
 

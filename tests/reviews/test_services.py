@@ -392,6 +392,12 @@ def test_decisions_leave_history_by_the_reviewer(review, committee_member):
     ).exists()
 
 
+def test_a_request_for_changes_is_recorded_as_a_sentence(review, committee_member):
+    decision = decide(review, committee_member, "request_changes", comment="Add a rota.")
+    event = AuditEvent.objects.get(content_type__model="decision", object_id=decision.pk)
+    assert event.change_reason == "Requested changes to version 1"
+
+
 # --- Reviewers and withdrawal --------------------------------------------------------------------
 def test_the_team_adds_a_reviewer_but_never_an_owner(review, submitter, reviewer2, contributor):
     services.assign_reviewers(review=review, by=submitter, reviewers=[reviewer2])

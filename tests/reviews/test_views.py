@@ -158,6 +158,24 @@ def test_deciding_from_the_queue_with_htmx_swaps_the_entry(client_for, review):
     assertNotContains(response, "<html")
 
 
+def test_requesting_changes_tells_the_reviewer_the_plan_goes_back_to_the_team(client_for, review):
+    response = client_for("committee_member").post(
+        reverse("reviews:decide", args=[review.pk]),
+        {
+            "decision": "request_changes",
+            "comment": "Name the owner.",
+            "version": 1,
+            "from": "queue",
+        },
+        HTTP_HX_REQUEST="true",
+    )
+    assertContains(
+        response,
+        f"You requested changes to version 1 of {review.reference}: it goes back to the team "
+        "for changes.",
+    )
+
+
 def test_an_htmx_refusal_shows_the_problem_in_the_entry(client_for, review):
     response = client_for("committee_member").post(
         reverse("reviews:decide", args=[review.pk]),
