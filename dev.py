@@ -79,8 +79,13 @@ def serve() -> None:
 def test(pytest_args: list[str]) -> None:
     say("Collecting static files (tests use the production storage)")
     run(PYTHON, "manage.py", "collectstatic", "--no-input", "--verbosity", "0")
+    # The whole suite runs on every core (four processes at most; pytest-xdist, each with its own
+    # test database); given arguments (a file, -k, -n …) it runs as asked.
+    parallel = (
+        [] if pytest_args else ["-n", str(min(4, os.cpu_count() or 1)), "--dist", "worksteal"]
+    )
     say("Running the test suite")
-    run(PYTHON, "-m", "pytest", *pytest_args)
+    run(PYTHON, "-m", "pytest", *parallel, *pytest_args)
 
 
 def main(argv: list[str]) -> None:

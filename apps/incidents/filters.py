@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from apps.accounts import permissions
+from apps.core.fields import LabelModelChoiceFilter
 from apps.core.filters import SearchFilterMixin, UTCIsoDateTimeFilter
 from apps.incidents import selectors
 from apps.incidents.models import Incident, Phase, Severity
@@ -31,8 +32,8 @@ class IncidentFilterSet(SearchFilterMixin, django_filters.FilterSet):
     reference_model = Incident
     search_fields = ["title", "description", "root_cause"]
 
-    system = django_filters.ModelChoiceFilter(queryset=_visible_systems, empty_label="All systems")
-    team = django_filters.ModelChoiceFilter(
+    system = LabelModelChoiceFilter(queryset=_visible_systems, empty_label="All systems")
+    team = LabelModelChoiceFilter(
         field_name="system__team", queryset=_visible_teams, empty_label="All teams"
     )
     severity = django_filters.ChoiceFilter(choices=Severity.choices, empty_label="Any severity")

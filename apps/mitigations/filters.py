@@ -7,6 +7,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from apps.accounts import permissions
+from apps.core.fields import LabelModelChoiceFilter, person_label
 from apps.core.filters import SearchFilterMixin, UTCIsoDateTimeFilter
 from apps.mitigations.choices import DefenceLayer, MitigationKind, MitigationStatus
 from apps.mitigations.models import Mitigation
@@ -28,8 +29,8 @@ class MitigationFilterSet(SearchFilterMixin, django_filters.FilterSet):
     reference_model = Mitigation
     search_fields = ["title", "description"]
 
-    system = django_filters.ModelChoiceFilter(queryset=_visible_systems, empty_label="All systems")
-    team = django_filters.ModelChoiceFilter(
+    system = LabelModelChoiceFilter(queryset=_visible_systems, empty_label="All systems")
+    team = LabelModelChoiceFilter(
         field_name="system__team", queryset=_visible_teams, empty_label="All teams"
     )
     status = django_filters.ChoiceFilter(choices=MitigationStatus.choices, empty_label="Any")
@@ -37,7 +38,9 @@ class MitigationFilterSet(SearchFilterMixin, django_filters.FilterSet):
     layer = django_filters.ChoiceFilter(
         choices=DefenceLayer.choices, empty_label="Any", label="Defence layer"
     )
-    owner = django_filters.ModelChoiceFilter(queryset=_owners, empty_label="Anyone")
+    owner = LabelModelChoiceFilter(
+        queryset=_owners, empty_label="Anyone", label_expression=person_label()
+    )
     overdue = django_filters.BooleanFilter(
         method="filter_overdue",
         label="Overdue",

@@ -60,6 +60,19 @@ class Mitigation(ReferenceMixin, VersionedModel, TimeStampedModel):
             models.Index(fields=["status", "due_date"], name="mitigation_due_idx"),
             models.Index(fields=["owner"], name="mitigation_owner_idx"),
             models.Index(fields=["updated_at"], name="mitigation_updated_idx"),
+            # Open mitigations by due date: the overdue counts and lists of the dashboard, the
+            # list's "overdue" filter and the reminder sweep.
+            models.Index(
+                fields=["due_date", "id"],
+                condition=Q(status__in=[MitigationStatus.PLANNED, MitigationStatus.IN_PROGRESS]),
+                name="mitigation_open_due_idx",
+            ),
+            # The dashboard's coverage: which risks have a mitigation in place.
+            models.Index(
+                fields=["id"],
+                condition=Q(status__in=IN_PLACE_STATUSES),
+                name="mitigation_in_place_idx",
+            ),
         ]
         constraints = [
             models.CheckConstraint(

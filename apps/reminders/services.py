@@ -18,11 +18,13 @@ from django.core import mail
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
+from django.db import connection as database
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from apps.core.bulk import insert_rows
 from apps.reminders import registry
 from apps.reminders.models import (
     OVERDUE_REASONS,
@@ -41,8 +43,6 @@ logger = logging.getLogger(__name__)
 
 # Recipients handled per query when delivering.
 RECIPIENT_BATCH_SIZE = 500
-# Rows per INSERT when storing candidate reminders.
-INSERT_BATCH_SIZE = 1000
 # A reminder not e-mailed within this many days (digest off, or a mail server down for weeks) is
 # no longer worth an e-mail: it stays in the person's notifications.
 DIGEST_LOOKBACK_DAYS = 14
@@ -82,7 +82,7 @@ class SweepResult:
     notified: int = 0
     digests: int = 0
     digest_failures: int = 0
-    # Wall time of each step, for the log and the benchmark (bench/sweep.py).
+    # Wall time of each step, for the log and the benchmark (bench/run.py).
     seconds: dict = dataclasses.field(default_factory=dict)
 
     def as_dict(self) -> dict:
@@ -168,6 +168,17 @@ def collect_reminders(
 
 # (recipient_id, content_type_id, object_id, reason, due_date): a reminder's identity.
 ReminderKey = tuple[int, int, int, str, datetime.date]
+# The columns _insert_new writes: the key, then the title, the link and when.
+REMINDER_COLUMNS = [
+    "recipient",
+    "content_type",
+    "object_id",
+    "reason",
+    "due_date",
+    "title",
+    "url",
+    "created_at",
+]
 
 
 def _insert_new(rows: dict[ReminderKey, tuple[str, str]], now: datetime.datetime) -> None:
@@ -183,24 +194,8 @@ def _insert_new(rows: dict[ReminderKey, tuple[str, str]], now: datetime.datetime
             due_date__in={key[4] for key in rows},
         ).values_list("recipient_id", "content_type_id", "object_id", "reason", "due_date")
     )
-    new = [
-        Reminder(
-            recipient_id=recipient_id,
-            content_type_id=content_type_id,
-            object_id=object_id,
-            reason=reason,
-            due_date=due_date,
-            title=title,
-            url=url,
-            created_at=now,
-        )
-        for (recipient_id, content_type_id, object_id, reason, due_date), (title, url) in (
-            rows.items()
-        )
-        if (recipient_id, content_type_id, object_id, reason, due_date) not in existing
-    ]
-    if new:
-        Reminder.objects.bulk_create(new, ignore_conflicts=True, batch_size=INSERT_BATCH_SIZE)
+    new = [(*key, title, url, now) for key, (title, url) in rows.items() if key not in existing]
+    insert_rows(Reminder, REMINDER_COLUMNS, new, ignore_conflicts=True)
 
 
 def _reminder_rows(
@@ -341,27 +336,24 @@ def deliver_to(person, *, today: datetime.date, config: ReminderSettings, connec
             .values_list(*PENDING_FIELDS, named=True)
         )
         new = [reminder for reminder in reminders if reminder.notified_at is None]
-        if new:
-            Notification.objects.bulk_create(
-                [
-                    Notification(
-                        recipient=person,
-                        title=reminder.title,
-                        url=reminder.url,
-                        reminder_id=reminder.pk,
-                        created_at=now,
-                    )
-                    for reminder in new
-                ],
-                ignore_conflicts=True,
-            )
-            Reminder.objects.filter(pk__in=[r.pk for r in new]).update(notified_at=now)
-            delivery.notified = len(new)
         to_email = [r for r in reminders if r.emailed_at is None and r.created_at >= cutoff]
-        if wants_digest and to_email:
+        if not wants_digest:
+            to_email = []
+        # A reminder both new and in today's digest is marked notified and e-mailed in one
+        # update (each update of a row rewrites it and its indexes); if the mail then fails,
+        # its e-mailed mark is taken back.
+        emailed_with_notification = {r.pk for r in to_email} & {r.pk for r in new}
+        if new:
+            _notify(person, new, now, emailed=emailed_with_notification)
+            delivery.notified = len(new)
+        if to_email:
             try:
                 with transaction.atomic():  # a savepoint: a mail failure keeps the in-app part
-                    Reminder.objects.filter(pk__in=[r.pk for r in to_email]).update(emailed_at=now)
+                    _mark(
+                        [r for r in to_email if r.pk not in emailed_with_notification],
+                        "emailed_at",
+                        now,
+                    )
                     if preference.pk:
                         NotificationPreference.objects.filter(pk=preference.pk).update(
                             last_digest_sent_at=now
@@ -370,8 +362,63 @@ def deliver_to(person, *, today: datetime.date, config: ReminderSettings, connec
                 delivery.emailed = 1
             except (smtplib.SMTPException, OSError):
                 logger.exception("Digest to %s not sent; it is retried by the next sweep", person)
+                _mark([r for r in new if r.pk in emailed_with_notification], "emailed_at", None)
                 delivery.failed = 1
     return delivery
+
+
+def _notify(person, reminders: list, now: datetime.datetime, *, emailed: set[int]) -> None:
+    """A notification for each of ``reminders`` (read from the database, not yet notified),
+    which are marked notified: on PostgreSQL in one statement that copies their title and link
+    in the database; elsewhere by inserting the rows read.
+
+    Those whose id is in ``emailed`` are marked e-mailed at the same time. The reminders are
+    found by id alone (the caller holds the person's lock, and read them as not notified): a
+    condition on ``notified_at`` too would let PostgreSQL scan every undelivered reminder of
+    everybody for each person.
+    """
+    if database.vendor == "postgresql":
+        reminder_table = database.ops.quote_name(Reminder._meta.db_table)
+        notification_table = database.ops.quote_name(Notification._meta.db_table)
+        with database.cursor() as cursor:
+            cursor.execute(
+                f"""
+                WITH marked AS (
+                    UPDATE {reminder_table}
+                    SET notified_at = %s,
+                        emailed_at = CASE WHEN id = ANY(%s) THEN %s ELSE emailed_at END
+                    WHERE id = ANY(%s)
+                    RETURNING id, recipient_id, title, url
+                )
+                INSERT INTO {notification_table} (recipient_id, title, url, reminder_id, created_at)
+                SELECT recipient_id, title, url, id, %s FROM marked
+                ON CONFLICT (reminder_id) DO NOTHING
+                """,  # noqa: S608 — table names from the models; the values are parameters
+                [now, list(emailed), now, [r.pk for r in reminders], now],
+            )
+        return
+    insert_rows(
+        Notification,
+        ["recipient", "title", "url", "reminder", "created_at"],
+        [(person.pk, r.title, r.url, r.pk, now) for r in reminders],
+        ignore_conflicts=True,
+    )
+    _mark(reminders, "notified_at", now)
+    _mark([r for r in reminders if r.pk in emailed], "emailed_at", now)
+
+
+def _mark(reminders: list, field: str, now: datetime.datetime | None) -> None:
+    """Set ``field`` (``notified_at`` or ``emailed_at``) of ``reminders`` to ``now``; on
+    PostgreSQL with the ids as one array rather than a list of tens of thousands of values."""
+    ids = [r.pk for r in reminders]
+    if not ids:
+        return
+    if database.vendor == "postgresql":
+        table = database.ops.quote_name(Reminder._meta.db_table)
+        with database.cursor() as cursor:
+            cursor.execute(f"UPDATE {table} SET {field} = %s WHERE id = ANY(%s)", [now, ids])  # noqa: S608
+        return
+    Reminder.objects.filter(pk__in=ids).update(**{field: now})
 
 
 def digest_sections(reminders: list) -> list[dict]:

@@ -4,10 +4,11 @@ import django_filters
 from django import forms
 from django.contrib.auth import get_user_model
 from django.db import connection
-from django.db.models import Q
+from django.db.models import Expression, Q
 from django.utils import timezone
 
 from apps.accounts import permissions
+from apps.core.fields import LabelModelChoiceFilter, person_label
 from apps.core.filters import ArchivedFilterMixin, SearchFilterMixin, UTCIsoDateTimeFilter
 from apps.core.models import Level
 from apps.risks.models import (
@@ -39,6 +40,20 @@ def _owners(request):
     return get_user_model().objects.filter(is_active=True).order_by("full_name")
 
 
+class StoredSearchDocument(Expression):
+    """A risk's ``search_document`` column: its title and scenario as a text vector, computed
+    and indexed by PostgreSQL (migration ``risks.0004``; the column is not a model field)."""
+
+    def __init__(self):
+        from django.contrib.postgres.search import SearchVectorField
+
+        super().__init__(output_field=SearchVectorField())
+
+    def as_sql(self, compiler, connection):
+        table = compiler.quote_name_unless_alias(compiler.query.get_initial_alias())
+        return f'{table}."search_document"', []
+
+
 class CategoryField(django_filters.fields.ModelChoiceField):
     def label_from_instance(self, obj):
         return f"— {obj.name}" if obj.parent_id else obj.name
@@ -48,8 +63,8 @@ class RiskFilterSet(ArchivedFilterMixin, SearchFilterMixin, django_filters.Filte
     reference_model = Risk
     search_fields = ["title", "scenario"]
 
-    system = django_filters.ModelChoiceFilter(queryset=_visible_systems, empty_label="All systems")
-    team = django_filters.ModelChoiceFilter(
+    system = LabelModelChoiceFilter(queryset=_visible_systems, empty_label="All systems")
+    team = LabelModelChoiceFilter(
         field_name="system__team", queryset=_visible_teams, empty_label="All teams"
     )
     category = django_filters.ModelChoiceFilter(
@@ -71,7 +86,9 @@ class RiskFilterSet(ArchivedFilterMixin, SearchFilterMixin, django_filters.Filte
     residual_impact = django_filters.ChoiceFilter(choices=Impact.choices, widget=forms.HiddenInput)
     treatment = django_filters.ChoiceFilter(choices=Treatment.choices, empty_label="Any")
     status = django_filters.ChoiceFilter(choices=RiskStatus.choices, empty_label="Any")
-    owner = django_filters.ModelChoiceFilter(queryset=_owners, empty_label="Anyone")
+    owner = LabelModelChoiceFilter(
+        queryset=_owners, empty_label="Anyone", label_expression=person_label()
+    )
     overdue = django_filters.BooleanFilter(
         method="filter_overdue",
         label="Treatment overdue",
@@ -122,21 +139,24 @@ class RiskFilterSet(ArchivedFilterMixin, SearchFilterMixin, django_filters.Filte
         return queryset.filter(overdue) if value else queryset.exclude(overdue)
 
     def filter_search(self, queryset, name, value):
-        """Full-text search on PostgreSQL (stemmed, ranked words); substring search elsewhere."""
+        """Full-text search on PostgreSQL (stemmed, ranked words); substring search elsewhere.
+
+        On PostgreSQL the words are matched against ``search_document``, the title and
+        scenario as a text vector that the database stores and indexes (migration
+        ``risks.0004``), and the title by substring through a trigram index.
+        """
         value = value.strip()
         if not value or connection.vendor != "postgresql":
             return super().filter_search(queryset, name, value)
-        from django.contrib.postgres.search import SearchQuery, SearchVector
+        from django.contrib.postgres.search import SearchQuery
 
-        condition = Q(search=SearchQuery(value, search_type="websearch", config="english")) | Q(
-            title__icontains=value
-        )
+        condition = Q(
+            search_document=SearchQuery(value, search_type="websearch", config="english")
+        ) | Q(title__icontains=value)
         pk = Risk.parse_reference(value)
         if pk is not None:
             condition |= Q(pk=pk)
-        return queryset.annotate(search=SearchVector("title", "scenario", config="english")).filter(
-            condition
-        )
+        return queryset.alias(search_document=StoredSearchDocument()).filter(condition)
 
     def filter_queryset(self, queryset):
         queryset = super().filter_queryset(queryset)

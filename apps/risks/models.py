@@ -371,6 +371,20 @@ class Risk(
             models.Index(
                 fields=["residual_likelihood", "residual_impact"], name="risk_residual_cell_idx"
             ),
+            # The dashboard's heat maps and counts of live risks, read from this index alone.
+            models.Index(
+                fields=[
+                    "inherent_likelihood",
+                    "inherent_impact",
+                    "inherent_level",
+                    "residual_likelihood",
+                    "residual_impact",
+                    "residual_level",
+                ],
+                include=["status", "treatment_due", "system", "id"],
+                condition=Q(archived_at__isnull=True),
+                name="risk_live_matrix_idx",
+            ),
         ]
         constraints = [
             models.CheckConstraint(

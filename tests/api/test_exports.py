@@ -260,7 +260,7 @@ def test_csv_and_json_stream_20000_rows_in_bounded_memory(api_for):
 
 def test_xlsx_is_written_in_bounded_memory(api_for, monkeypatch):
     """openpyxl allocates many objects per cell, which tracemalloc is slow to trace: fewer
-    rows and smaller chunks, the same question. (bench/export_throughput.py does 100,000.)"""
+    rows and smaller chunks, the same question. (bench/run.py does 100,000.)"""
     monkeypatch.setattr("apps.core.api.exports.CHUNK_SIZE", 250)
     client = api_for("auditor")
     url = reverse("api:export-risks-xlsx")

@@ -2,54 +2,28 @@
 
 from __future__ import annotations
 
-import csv
-
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect
-from django.utils import timezone
 from django.views import View
 from django.views.generic import DetailView, TemplateView
 
 from apps.accounts import permissions
 from apps.core import selectors as core_selectors
+from apps.core.api.exports import export_response
 from apps.core.ids import parse_id
-from apps.core.models import Level
 from apps.core.views import FilteredListView, ObjectHistoryView, ServiceFormView
 from apps.risks import selectors, services
+from apps.risks.api.exports import RegisterPageExporter
 from apps.risks.filters import RiskFilterSet
 from apps.risks.forms import RiskForm
 from apps.risks.models import Risk, RiskMatrix
 from apps.systems.models import AISystem
 
 HISTORY_ON_DETAIL_PAGE = 20
-EXPORT_CHUNK_SIZE = 2000
-EXPORT_HEADER = [
-    "reference",
-    "system_reference",
-    "system",
-    "team",
-    "title",
-    "scenario",
-    "category",
-    "subcategory",
-    "owner",
-    "inherent_likelihood",
-    "inherent_impact",
-    "inherent_score",
-    "inherent_level",
-    "residual_likelihood",
-    "residual_impact",
-    "residual_score",
-    "residual_level",
-    "treatment",
-    "status",
-    "treatment_due",
-    "archived",
-    "updated_at",
-]
+# The columns of the page's CSV (the register's XLSX export job writes the same ones).
+EXPORT_HEADER = RegisterPageExporter.header()
 
 
 class RiskObjectMixin:
@@ -82,70 +56,13 @@ class RiskListView(FilteredListView):
         return context
 
 
-class _Echo:
-    """A file-like object whose ``write`` hands the line back (for a streaming csv.writer)."""
-
-    def write(self, value):
-        return value
-
-
-def _safe_cell(value):
-    """Spreadsheets run cells that start with = + - @ as formulas: neutralise them."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
-def _export_lines(queryset):
-    writer = csv.writer(_Echo())
-    yield "\ufeff" + writer.writerow(EXPORT_HEADER)  # BOM: spreadsheets then read UTF-8
-    for row in selectors.export_rows(queryset).iterator(chunk_size=EXPORT_CHUNK_SIZE):
-        (pk, system_id, system, team, title, scenario, parent, category, owner) = row[:9]
-        (il, ii, iscore, ilevel, rl, ri, rscore, rlevel, treatment, status) = row[9:19]
-        (due, archived_at, updated_at) = row[19:]
-        if parent is None:  # a risk filed under a top-level category
-            parent, category = category, ""
-        yield writer.writerow(
-            [
-                Risk.format_reference(pk),
-                AISystem.format_reference(system_id),
-                _safe_cell(system),
-                _safe_cell(team),
-                _safe_cell(title),
-                _safe_cell(scenario),
-                parent,
-                category,
-                owner,
-                il,
-                ii,
-                iscore,
-                Level(ilevel).label,
-                rl,
-                ri,
-                rscore,
-                Level(rlevel).label,
-                treatment,
-                status,
-                due.isoformat(),
-                "yes" if archived_at else "no",
-                updated_at.isoformat(),
-            ]
-        )
-
-
 class RiskExportView(LoginRequiredMixin, View):
     """Exactly the rows of the filtered register, as CSV, streamed in chunks."""
 
     def get(self, request):
-        filterset = RiskFilterSet(
-            request.GET, queryset=selectors.risk_list(request.user), request=request
-        )
-        response = StreamingHttpResponse(
-            _export_lines(filterset.qs), content_type="text/csv; charset=utf-8"
-        )
-        stamp = timezone.localtime().strftime("%Y-%m-%d-%H%M")
-        response["Content-Disposition"] = f'attachment; filename="risk-register-{stamp}.csv"'
-        return response
+        queryset = RegisterPageExporter.get_queryset(request.user)
+        filterset = RiskFilterSet(request.GET, queryset=queryset, request=request)
+        return export_response(RegisterPageExporter, filterset.qs, "csv")
 
 
 class RiskDetailView(LoginRequiredMixin, RiskObjectMixin, DetailView):
