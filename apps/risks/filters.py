@@ -4,7 +4,8 @@ import django_filters
 from django import forms
 from django.contrib.auth import get_user_model
 from django.db import connection
-from django.db.models import Expression, Q
+from django.db.models import Case, CharField, Expression, F, Q, Value, When
+from django.db.models.functions import Concat
 from django.utils import timezone
 
 from apps.accounts import permissions
@@ -40,6 +41,16 @@ def _owners(request):
     return get_user_model().objects.filter(is_active=True).order_by("full_name")
 
 
+def category_label():
+    """A category as ``RiskCategory.__str__`` reads (``Parent › Name``), computed by the database:
+    the options come as (pk, label) pairs, without a model instance each."""
+    return Case(
+        When(parent__isnull=True, then=F("name")),
+        default=Concat(F("parent__name"), Value(" › "), F("name")),
+        output_field=CharField(),
+    )
+
+
 class StoredSearchDocument(Expression):
     """A risk's ``search_document`` column: its title and scenario as a text vector, computed
     and indexed by PostgreSQL (migration ``risks.0004``; the column is not a model field)."""
@@ -67,10 +78,9 @@ class RiskFilterSet(ArchivedFilterMixin, SearchFilterMixin, django_filters.Filte
     team = LabelModelChoiceFilter(
         field_name="system__team", queryset=_visible_teams, empty_label="All teams"
     )
-    category = django_filters.ModelChoiceFilter(
-        queryset=RiskCategory.objects.select_related("parent").order_by(
-            "parent__position", "position"
-        ),
+    category = LabelModelChoiceFilter(
+        queryset=RiskCategory.objects.order_by("parent__position", "position"),
+        label_expression=category_label(),
         method="filter_category",
         empty_label="All categories",
     )
