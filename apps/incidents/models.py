@@ -15,11 +15,11 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from simple_history.models import HistoricalRecords
 
+from apps.core.links import reverse_pk
 from apps.core.models import (
     ConstraintErrorFieldsMixin,
     ReferenceMixin,
@@ -316,7 +316,7 @@ class Incident(ConstraintErrorFieldsMixin, ReferenceMixin, VersionedModel, TimeS
         return self.title
 
     def get_absolute_url(self):
-        return reverse("incidents:detail", args=[self.pk])
+        return reverse_pk("incidents:detail", self.pk)
 
     # --- Validation -----------------------------------------------------------------------------
     def clean(self):

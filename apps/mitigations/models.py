@@ -4,10 +4,10 @@ from django.conf import settings
 from django.contrib.contenttypes.fields import GenericRelation
 from django.db import models
 from django.db.models import Q
-from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from apps.core.links import reverse_pk
 from apps.core.models import Evidence, ReferenceMixin, TimeStampedModel, VersionedModel
 from apps.mitigations.choices import (
     IN_PLACE_STATUSES,
@@ -86,7 +86,7 @@ class Mitigation(ReferenceMixin, VersionedModel, TimeStampedModel):
         return self.title
 
     def get_absolute_url(self):
-        return reverse("mitigations:detail", args=[self.pk])
+        return reverse_pk("mitigations:detail", self.pk)
 
     @property
     def is_in_place(self) -> bool:

@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from apps.core.links import reverse_pk
 from apps.core.models import (
     ArchivableModel,
     ConstraintErrorFieldsMixin,
@@ -422,7 +423,7 @@ class Risk(
         return self.title
 
     def get_absolute_url(self):
-        return reverse("risks:detail", args=[self.pk])
+        return reverse_pk("risks:detail", self.pk)
 
     @property
     def is_overdue(self) -> bool:

@@ -3,9 +3,9 @@
 from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
-from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
+from apps.core.links import reverse_pk
 from apps.core.models import (
     ArchivableModel,
     ConstraintErrorFieldsMixin,
@@ -246,7 +246,7 @@ class AISystem(
         return self.name
 
     def get_absolute_url(self):
-        return reverse("systems:detail", args=[self.pk])
+        return reverse_pk("systems:detail", self.pk)
 
     @property
     def data_categories(self) -> list[str]:
