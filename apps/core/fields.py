@@ -77,7 +77,7 @@ class LabelChoiceIterator(ModelChoiceIterator):
             yield ("", self.field.empty_label)
         queryset = self.queryset.annotate(choice_label=self.field.label_expression)
         pairs = queryset.values_list("pk", "choice_label")
-        if hasattr(queryset.model, "format_reference"):
+        if _reference_model(self) is not None:
             pairs = pairs[: MAX_OPTIONS + 1]  # past that, the field is a reference box
         for pk, label in pairs:
             yield (ModelChoiceIteratorValue(pk, None), label)

@@ -31,6 +31,7 @@ SETTINGS_SHOWN = [
     "AXES_ENABLED",
     "AXES_FAILURE_LIMIT",
     "AXES_COOLOFF_TIME",
+    "CACHES",
 ]
 
 
@@ -154,3 +155,18 @@ def test_changing_to_a_short_password_is_refused_on_the_page(client, contributor
     assertContains(response, "at least 12 characters")
     contributor.refresh_from_db()
     assert contributor.check_password("correct-horse-battery-staple")
+
+
+def test_deployments_sharing_one_redis_keep_their_cache_keys_apart_by_database_name():
+    caches = production_settings(
+        REDIS_URL="redis://127.0.0.1:6379/0",
+        DATABASE_URL="postgres://register@db.example.org:5432/register_eu",
+    )["CACHES"]
+    assert caches["default"]["KEY_PREFIX"] == "register_eu"
+
+
+def test_a_deployment_can_name_its_cache_key_prefix():
+    caches = production_settings(REDIS_URL="redis://127.0.0.1:6379/0", CACHE_KEY_PREFIX="emea")[
+        "CACHES"
+    ]
+    assert caches["default"]["KEY_PREFIX"] == "emea"

@@ -8,6 +8,8 @@ from __future__ import annotations
 from django.urls import NoReverseMatch
 from rest_framework.reverse import reverse
 
+from apps.core.links import is_pk, split_at_pk
+
 _BASENAMES: dict[str, str] = {}
 
 
@@ -19,20 +21,17 @@ def basename_for(model_label: str) -> str | None:
     return _BASENAMES.get(model_label)
 
 
-# A primary key no record has: reversed once per request and route, then replaced by the pk.
-_PK_PLACEHOLDER = 987654321987654321
-
-
 def detail_url(request, basename: str, lookup) -> str:
     """A record's address in the API. A list of 50 records links each several times: the route
-    is reversed once per request and kind, and each integer primary key written into it (the
-    same text ``reverse`` gives, without resolving the route again)."""
-    if request is None or not isinstance(lookup, int) or isinstance(lookup, bool):
+    is reversed once per request and kind (:func:`apps.core.links.split_at_pk`), and each
+    integer primary key written into it (the same text as ``reverse`` with the request)."""
+    if request is None or not is_pk(lookup):
         return reverse(f"api:{basename}-detail", kwargs={"pk": lookup}, request=request)
     around = request.__dict__.setdefault("_api_detail_urls", {})
     if basename not in around:
-        url = reverse(f"api:{basename}-detail", kwargs={"pk": _PK_PLACEHOLDER}, request=request)
-        around[basename] = url.split(str(_PK_PLACEHOLDER), 1)
+        around[basename] = split_at_pk(
+            lambda pk: reverse(f"api:{basename}-detail", kwargs={"pk": pk}, request=request)
+        )
     before, after = around[basename]
     return f"{before}{lookup}{after}"
 
