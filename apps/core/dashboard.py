@@ -26,7 +26,7 @@ from apps.core.models import Level
 from apps.core.templatetags.register import LEVEL_CLASSES
 from apps.incidents import selectors as incident_selectors
 from apps.incidents.models import Incident, Severity
-from apps.mitigations.choices import IN_PLACE_STATUSES, MitigationStatus
+from apps.mitigations.choices import IN_PLACE_STATUSES, OPEN_STATUSES
 from apps.mitigations.models import Mitigation
 from apps.risks.models import (
     AcceptanceStatus,
@@ -274,7 +274,7 @@ def overdue_mitigations(scope: Scope, *, today: datetime.date) -> dict:
     """Planned or in-progress mitigations past their due date, most overdue first."""
     queryset = scope.filter(
         Mitigation.objects.filter(
-            status__in=[MitigationStatus.PLANNED, MitigationStatus.IN_PROGRESS],
+            status__in=OPEN_STATUSES,
             due_date__lt=today,
         ),
         "system__team",

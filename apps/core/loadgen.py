@@ -38,6 +38,7 @@ from apps.core import audit, audit_chain
 from apps.core.models import AuditEvent, GovernanceSettings
 from apps.incidents import services as incident_services
 from apps.incidents.models import REVIEW_OWED_SEVERITIES, Incident, SeriousIncident
+from apps.mitigations.choices import OPEN_STATUSES
 from apps.mitigations.models import Mitigation, MitigationStatus
 from apps.risks.models import (
     AcceptanceStatus,
@@ -1198,7 +1199,7 @@ class LoadGenerator:
                 created_at=created,
                 updated_at=created,
             )
-            if status in (MitigationStatus.PLANNED, MitigationStatus.IN_PROGRESS):
+            if status in OPEN_STATUSES:
                 mitigation.due_date = self.today + datetime.timedelta(days=rng.randint(-90, 180))
             else:
                 mitigation.due_date = timezone.localdate(created) + datetime.timedelta(

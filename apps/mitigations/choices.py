@@ -33,3 +33,5 @@ class MitigationStatus(models.TextChoices):
 
 # A mitigation counts as in place once implemented or verified.
 IN_PLACE_STATUSES = (MitigationStatus.IMPLEMENTED, MitigationStatus.VERIFIED)
+# Still to be done: what can be overdue (lists, the dashboard, the reminder sweep).
+OPEN_STATUSES = (MitigationStatus.PLANNED, MitigationStatus.IN_PROGRESS)

@@ -9,7 +9,7 @@ from django.utils import timezone
 from apps.accounts import permissions
 from apps.core.fields import LabelModelChoiceFilter, person_label
 from apps.core.filters import SearchFilterMixin, UTCIsoDateTimeFilter
-from apps.mitigations.choices import DefenceLayer, MitigationKind, MitigationStatus
+from apps.mitigations.choices import OPEN_STATUSES, DefenceLayer, MitigationKind, MitigationStatus
 from apps.mitigations.models import Mitigation
 
 
@@ -71,7 +71,7 @@ class MitigationFilterSet(SearchFilterMixin, django_filters.FilterSet):
 
     def filter_overdue(self, queryset, name, value):
         overdue = Q(
-            status__in=[MitigationStatus.PLANNED, MitigationStatus.IN_PROGRESS],
+            status__in=OPEN_STATUSES,
             due_date__lt=timezone.localdate(),
         )
         return queryset.filter(overdue) if value else queryset.exclude(overdue)

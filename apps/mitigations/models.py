@@ -11,6 +11,7 @@ from apps.core.links import reverse_pk
 from apps.core.models import Evidence, ReferenceMixin, TimeStampedModel, VersionedModel
 from apps.mitigations.choices import (
     IN_PLACE_STATUSES,
+    OPEN_STATUSES,
     DefenceLayer,
     MitigationKind,
     MitigationStatus,
@@ -64,7 +65,7 @@ class Mitigation(ReferenceMixin, VersionedModel, TimeStampedModel):
             # list's "overdue" filter and the reminder sweep.
             models.Index(
                 fields=["due_date", "id"],
-                condition=Q(status__in=[MitigationStatus.PLANNED, MitigationStatus.IN_PROGRESS]),
+                condition=Q(status__in=list(OPEN_STATUSES)),
                 name="mitigation_open_due_idx",
             ),
             # The dashboard's coverage: which risks have a mitigation in place.
@@ -96,6 +97,6 @@ class Mitigation(ReferenceMixin, VersionedModel, TimeStampedModel):
     def is_overdue(self) -> bool:
         return (
             self.due_date is not None
-            and self.status in (MitigationStatus.PLANNED, MitigationStatus.IN_PROGRESS)
+            and self.status in OPEN_STATUSES
             and self.due_date < timezone.localdate()
         )

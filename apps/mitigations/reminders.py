@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import datetime
 
-from apps.mitigations.models import Mitigation, MitigationStatus
+from apps.mitigations.choices import OPEN_STATUSES
+from apps.mitigations.models import Mitigation
 from apps.reminders.models import ReminderReason
 from apps.reminders.registry import Candidate, collector, keyset_batches, url_maker, when
 from apps.systems.models import AISystem
-
-OPEN_STATUSES = (MitigationStatus.PLANNED, MitigationStatus.IN_PROGRESS)
 
 
 @collector
