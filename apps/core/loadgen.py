@@ -39,6 +39,7 @@ from apps.core.models import AuditEvent, GovernanceSettings
 from apps.incidents import services as incident_services
 from apps.incidents.models import REVIEW_OWED_SEVERITIES, Incident, SeriousIncident
 from apps.mitigations.choices import OPEN_STATUSES
+from apps.mitigations.coverage import refresh_risk_coverage
 from apps.mitigations.models import Mitigation, MitigationStatus
 from apps.risks.models import (
     AcceptanceStatus,
@@ -917,6 +918,8 @@ class LoadGenerator:
             {m: [r.pk for r in m._risks] for m in mitigations},
             "risks",
         )
+        # Links inserted in bulk send no signal: the risks' coverage flag is set here.
+        refresh_risk_coverage([risk.pk for risk in risks])
         incidents = [
             incident
             for system, group, mgroup, i in zip(

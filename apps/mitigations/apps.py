@@ -11,3 +11,7 @@ class MitigationsConfig(AppConfig):
         from apps.mitigations.models import Mitigation
 
         register_detail_url(Mitigation, "mitigations:detail")
+
+        from apps.mitigations import coverage
+
+        coverage.connect()

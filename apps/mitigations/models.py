@@ -68,7 +68,7 @@ class Mitigation(ReferenceMixin, VersionedModel, TimeStampedModel):
                 condition=Q(status__in=list(OPEN_STATUSES)),
                 name="mitigation_open_due_idx",
             ),
-            # The dashboard's coverage: which risks have a mitigation in place.
+            # Which risks have a mitigation in place: a full refresh of their coverage flag.
             models.Index(
                 fields=["id"],
                 condition=Q(status__in=IN_PLACE_STATUSES),
@@ -85,6 +85,14 @@ class Mitigation(ReferenceMixin, VersionedModel, TimeStampedModel):
 
     def __str__(self):
         return self.title
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        # The status as read: a save that moves it in or out of place refreshes the coverage
+        # of the mitigation's risks (apps.mitigations.coverage), and only such a save.
+        instance._status_in_db = instance.__dict__.get("status")
+        return instance
 
     def get_absolute_url(self):
         return reverse_pk("mitigations:detail", self.pk)

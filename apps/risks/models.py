@@ -343,6 +343,10 @@ class Risk(
         max_length=20, choices=Treatment.choices, default=Treatment.MITIGATE
     )
     status = models.CharField(max_length=20, choices=RiskStatus.choices, default=RiskStatus.OPEN)
+    # Derived, kept by the mitigations' writes (apps.mitigations.coverage): whether at least one
+    # linked mitigation is implemented or verified. Stored so that the dashboard's coverage is a
+    # column of its matrix index rather than a semi-join of every risk with every link.
+    has_mitigation_in_place = models.BooleanField(default=False, editable=False)
 
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -352,7 +356,11 @@ class Risk(
         editable=False,
     )
 
-    history = HistoricalRecords(excluded_fields=["updated_at"], m2m_fields=[framework_references])
+    # The coverage flag is derived from the mitigations (whose own history records the change).
+    history = HistoricalRecords(
+        excluded_fields=["updated_at", "has_mitigation_in_place"],
+        m2m_fields=[framework_references],
+    )
 
     class Meta:
         ordering = ["-residual_score", "title"]
@@ -382,7 +390,7 @@ class Risk(
                     "residual_impact",
                     "residual_level",
                 ],
-                include=["status", "treatment_due", "system", "id"],
+                include=["status", "treatment_due", "has_mitigation_in_place", "system", "id"],
                 condition=Q(archived_at__isnull=True),
                 name="risk_live_matrix_idx",
             ),
@@ -421,6 +429,20 @@ class Risk(
 
     def __str__(self):
         return self.title
+
+    def save(self, *args, **kwargs):
+        # An edit of a risk never writes the coverage flag back: the value it read may be stale
+        # by now (a mitigation put in place meanwhile); only the mitigations' writes set it.
+        if not self._state.adding and kwargs.get("update_fields") is None:
+            deferred = self.get_deferred_fields()
+            kwargs["update_fields"] = [
+                field.name
+                for field in self._meta.concrete_fields
+                if not field.primary_key
+                and field.attname not in deferred
+                and field.name != "has_mitigation_in_place"
+            ]
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self):
         return reverse_pk("risks:detail", self.pk)
