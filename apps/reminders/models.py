@@ -46,8 +46,8 @@ OVERDUE_REASONS = frozenset(
 class Reminder(models.Model):
     """One thing one person is told once, for one due date of one record."""
 
-    # No index of their own: the unique constraint starts with the recipient, and
-    # reminder_record_idx with the content type (each index slows the sweep's inserts).
+    # No index of their own: the unique constraint starts with the recipient, and nothing
+    # looks reminders up by content type (each index slows the sweep's inserts and updates).
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.CASCADE,
@@ -78,14 +78,17 @@ class Reminder(models.Model):
                 name="unique_reminder_per_due_date",
             ),
         ]
+        # Partial: a row leaves each index once it is notified / e-mailed. On PostgreSQL the
+        # sweep inserts reminders already notified, so they never enter the first; the
+        # sweep's inserts rely on the unique constraint alone to skip what exists.
         indexes = [
-            # The sweep looks up which candidates of a batch exist already, by record.
-            models.Index(fields=["content_type", "object_id"], name="reminder_record_idx"),
+            # Who has reminders not yet notified (deliver's catch-up, usually nobody).
             models.Index(
                 fields=["recipient"],
                 condition=Q(notified_at__isnull=True),
                 name="reminder_undelivered_idx",
             ),
+            # Who has something for a digest, and a person's digest.
             models.Index(
                 fields=["recipient", "created_at"],
                 condition=Q(emailed_at__isnull=True),

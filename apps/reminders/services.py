@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 import datetime
+import functools
 import logging
 import smtplib
 import tempfile
 import time
 import uuid
 from collections.abc import Iterable
+from typing import NamedTuple
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -93,22 +96,38 @@ def run_sweep(today: datetime.date | None = None, *, lock: SweepLock | None = No
     """Remind everybody of what is due: the daily job.
 
     1. Expire the risk acceptances past their date (their risks are open again, with history).
-    2. Ask every registered collector (each app's ``reminders.py``) for candidate reminders, in
-       batches, and insert them with ``ignore_conflicts``: the unique constraint on (recipient,
-       record, reason, due date) keeps each reminder to one row, however often the sweep runs
-       and however many workers run it. Items overdue for more than
+    2. Collect (:func:`collect_reminders`): ask every registered collector (each app's
+       ``reminders.py``) for candidate reminders, in batches. Items overdue for more than
        ``ReminderSettings.escalate_after_days`` add an escalation reminder for every committee
-       member.
-    3. Deliver, person by person (:func:`deliver_to`): in-app notifications for every reminder
-       not yet notified, and one digest e-mail of everything not yet e-mailed if the person's
-       preference says a digest is due today.
+       member. On PostgreSQL each batch is *one statement*: the candidates travel as arrays, the
+       database multiplies the escalated ones by the committee, inserts the reminders with
+       ``ON CONFLICT DO NOTHING`` (already marked notified) and, for exactly the rows it
+       inserted, their in-app notifications. The unique constraint on (recipient, record,
+       reason, due date) keeps each reminder to one row, and so to one notification, however
+       often the sweep runs and however many workers run it. Elsewhere (SQLite) the reminders
+       are inserted not yet notified, and step 3 notifies them.
+    3. Deliver (:func:`deliver`):
 
-    **Idempotent and safe to run concurrently.** Each person is delivered to in one transaction
-    that first locks the person (``SELECT … FOR NO KEY UPDATE SKIP LOCKED`` of the user row): a
-    second sweep skips whoever the first is busy with, and rows already marked ``notified_at`` /
-    ``emailed_at`` are never delivered again. A sweep killed half-way (the task is ``acks_late``
-    and rejected on worker loss, so the broker hands it to another worker) loses nothing: what it
-    did not commit is still undelivered and the retry does it.
+       a. In-app notifications for every reminder not yet notified (on PostgreSQL only those
+          written some other way, usually none), per batch of people
+          (:func:`notify_undelivered`): in one transaction, one statement locks the batch's
+          people and one marks their reminders notified and copies them into notifications.
+       b. A digest e-mail for each person whose preference says a digest is due today and who
+          has something not yet e-mailed (:func:`send_digest`), in a transaction of the
+          person's own: lock the person, mark their reminders e-mailed and read back only what
+          the e-mail shows (the first :data:`DIGEST_MAX_ITEMS` items, and how many there are of
+          each reason), send, commit. A mail failure rolls the transaction back: the
+          notifications stay, the reminders stay not e-mailed and the next sweep sends them.
+
+    **Idempotent and safe to run concurrently.** Rows already marked ``notified_at`` /
+    ``emailed_at`` are never delivered again, and a notification is only ever written together
+    with the marking of its reminder (in one statement; on SQLite in one transaction). Whoever
+    is delivered to is first locked (``SELECT … FOR NO KEY UPDATE SKIP LOCKED`` of the user
+    rows, which does not block the reminders' inserts): a second sweep skips whoever the first
+    is busy with, and the next sweep finds what is left. A sweep killed half-way (the task is
+    ``acks_late`` and rejected on worker loss, so the broker hands it to another worker) loses
+    nothing: each batch's insert, each batch's notifications and each person's digest commit
+    whole or not at all, and what was not committed is still undelivered for the retry.
 
     **The one at-least-once window.** The e-mail is handed to the mail server *inside* the
     person's transaction, just before it commits. If the process dies after the mail server
@@ -125,12 +144,15 @@ def run_sweep(today: datetime.date | None = None, *, lock: SweepLock | None = No
     result.seconds["expire"] = round(time.perf_counter() - started, 3)
     config = ReminderSettings.load()
     started = time.perf_counter()
-    result.candidates, result.escalations = collect_reminders(today, config=config, lock=lock)
+    result.candidates, result.escalations, notified = collect_reminders(
+        today, config=config, lock=lock
+    )
     result.seconds["collect"] = round(time.perf_counter() - started, 3)
     started = time.perf_counter()
     result.notified, result.digests, result.digest_failures = deliver(
         today, config=config, lock=lock
     )
+    result.notified += notified
     result.seconds["deliver"] = round(time.perf_counter() - started, 3)
     logger.info("Reminder sweep for %s: %s", today, result)
     return result
@@ -138,12 +160,13 @@ def run_sweep(today: datetime.date | None = None, *, lock: SweepLock | None = No
 
 def collect_reminders(
     today: datetime.date, *, config: ReminderSettings, lock: SweepLock | None = None
-) -> tuple[int, int]:
-    """Insert every collector's candidates (and escalations); returns (candidates, escalations).
+) -> tuple[int, int, int]:
+    """Insert every collector's candidates and escalations; returns (candidates, escalations,
+    notified): the notifications written with the new reminders (none but on PostgreSQL).
 
-    Per batch of candidates: the collector's ``SELECT``, one ``SELECT`` of the batch's reminders
-    that exist already, and one ``INSERT … ON CONFLICT DO NOTHING`` of the new ones (none on a
-    second run the same day); nothing per row.
+    Per batch of candidates: the collector's ``SELECT`` and one statement that writes the
+    batch's new reminders (on PostgreSQL, with their notifications); nothing per row, nothing
+    per committee member.
     """
     committee_ids = list(
         get_user_model()
@@ -153,22 +176,25 @@ def collect_reminders(
     )
     escalate_before = today - datetime.timedelta(days=config.escalate_after_days)
     now = timezone.now()
-    candidates = escalations = 0
+    write = _write_notified if database.vendor == "postgresql" else _write_undelivered
+    candidates = escalations = notified = 0
     for collect in registry.collectors():
         for batch in collect(today):
-            rows, escalated = _reminder_rows(batch, committee_ids, escalate_before, today)
+            rows, escalated = _reminder_rows(batch, escalate_before, today)
             candidates += len(batch)
-            escalations += escalated
+            escalations += len(escalated) * len(committee_ids)
             if rows:
-                _insert_new(rows, now)
+                notified += write(rows, escalated if committee_ids else {}, committee_ids, now)
             if lock is not None:
                 lock.refresh()
-    return candidates, escalations
+    return candidates, escalations, notified
 
 
 # (recipient_id, content_type_id, object_id, reason, due_date): a reminder's identity.
 ReminderKey = tuple[int, int, int, str, datetime.date]
-# The columns _insert_new writes: the key, then the title, the link and when.
+# (content_type_id, object_id, due_date): an overdue item, escalated to each committee member.
+EscalationKey = tuple[int, int, datetime.date]
+# The columns a reminder is inserted with: the key, then the title, the link and when.
 REMINDER_COLUMNS = [
     "recipient",
     "content_type",
@@ -181,33 +207,14 @@ REMINDER_COLUMNS = [
 ]
 
 
-def _insert_new(rows: dict[ReminderKey, tuple[str, str]], now: datetime.datetime) -> None:
-    """Insert the reminders of ``{key: (title, url)}`` that do not exist yet.
-
-    Skipping the existing ones first is only a saving (most candidates of a sweep were reminded
-    of on an earlier day); ``ignore_conflicts`` is what keeps concurrent sweeps exactly-once.
-    """
-    existing = set(
-        Reminder.objects.filter(
-            content_type_id__in={key[1] for key in rows},
-            object_id__in={key[2] for key in rows},
-            due_date__in={key[4] for key in rows},
-        ).values_list("recipient_id", "content_type_id", "object_id", "reason", "due_date")
-    )
-    new = [(*key, title, url, now) for key, (title, url) in rows.items() if key not in existing]
-    insert_rows(Reminder, REMINDER_COLUMNS, new, ignore_conflicts=True)
-
-
 def _reminder_rows(
-    batch: Iterable[registry.Candidate],
-    committee_ids: list[int],
-    escalate_before: datetime.date,
-    today: datetime.date,
-) -> tuple[dict[ReminderKey, tuple[str, str]], int]:
-    """The batch's reminders and escalations as ``{key: (title, url)}``, and the escalations'
-    count."""
+    batch: Iterable[registry.Candidate], escalate_before: datetime.date, today: datetime.date
+) -> tuple[dict[ReminderKey, tuple[str, str]], dict[EscalationKey, tuple[str, str]]]:
+    """The batch's reminders and its items to escalate, each as ``{key: (title, url)}`` (the
+    first candidate of a key wins). The escalation's title is made here, once per item; the
+    committee members are multiplied in by the writer."""
     rows: dict[ReminderKey, tuple[str, str]] = {}
-    escalated = 0
+    escalated: dict[EscalationKey, tuple[str, str]] = {}
     for candidate in batch:
         # get_for_model is cached per process: no query after the first of each model.
         content_type_id = ContentType.objects.get_for_model(candidate.model).pk
@@ -215,56 +222,144 @@ def _reminder_rows(
             candidate.recipient_id,
             content_type_id,
             candidate.object_id,
-            candidate.reason,
+            str(candidate.reason),
             candidate.due_date,
         )
-        rows[key] = (candidate.title[:300], candidate.url)
+        rows.setdefault(key, (candidate.title[:300], candidate.url))
         if candidate.reason in OVERDUE_REASONS and candidate.due_date < escalate_before:
-            days = (today - candidate.due_date).days
-            who = f" — responsible: {candidate.responsible}" if candidate.responsible else ""
-            title = f"Escalated, {days} days overdue: {candidate.title}{who}"[:300]
-            for member_id in committee_ids:
-                escalation = (
-                    member_id,
-                    content_type_id,
-                    candidate.object_id,
-                    ReminderReason.ESCALATION,
-                    candidate.due_date,
-                )
-                if escalation not in rows:
-                    rows[escalation] = (title, candidate.url)
-                    escalated += 1
+            item = (content_type_id, candidate.object_id, candidate.due_date)
+            if item not in escalated:
+                days = (today - candidate.due_date).days
+                who = f" — responsible: {candidate.responsible}" if candidate.responsible else ""
+                title = f"Escalated, {days} days overdue: {candidate.title}{who}"[:300]
+                escalated[item] = (title, candidate.url)
     return rows, escalated
+
+
+def _columns(rows: dict, width: int) -> list[list]:
+    """``{key: (title, url)}`` as ``width`` lists, one per column (for ``unnest``)."""
+    columns = list(zip(*((*key, *value) for key, value in rows.items()), strict=True))
+    return [list(column) for column in columns] or [[] for _ in range(width)]
+
+
+def _write_notified(
+    rows: dict[ReminderKey, tuple[str, str]],
+    escalated: dict[EscalationKey, tuple[str, str]],
+    committee_ids: list[int],
+    now: datetime.datetime,
+) -> int:
+    """PostgreSQL: insert the batch's new reminders and escalations, marked notified, and a
+    notification for each, in one statement; returns how many were new."""
+    with database.cursor() as cursor:
+        cursor.execute(
+            _write_notified_sql(),
+            [
+                *_columns(rows, 7),
+                ReminderReason.ESCALATION.value,
+                *_columns(escalated, 5),
+                committee_ids,
+                now,
+                now,
+                now,
+            ],
+        )
+        return cursor.fetchone()[0]
+
+
+@functools.cache
+def _write_notified_sql() -> str:
+    quote = database.ops.quote_name
+    reminder = Reminder._meta
+    column = {name: quote(reminder.get_field(name).column) for name in REMINDER_COLUMNS}
+    db_type = {
+        name: reminder.get_field(name).db_type(database)
+        for name in ("recipient", "content_type", "object_id")
+    }
+    candidate_columns = ", ".join(column[name] for name in REMINDER_COLUMNS[:-1])
+    # Names from the models, quoted; the values are parameters.
+    return f"""
+        WITH candidate ({candidate_columns}) AS (
+            SELECT * FROM unnest(
+                %s::{db_type["recipient"]}[], %s::{db_type["content_type"]}[],
+                %s::{db_type["object_id"]}[], %s::text[], %s::date[], %s::text[], %s::text[]
+            )
+            UNION ALL
+            SELECT member.id, item.content_type, item.object_id, %s, item.due_date, item.title,
+                item.url
+            FROM unnest(
+                %s::{db_type["content_type"]}[], %s::{db_type["object_id"]}[], %s::date[],
+                %s::text[], %s::text[]
+            ) AS item (content_type, object_id, due_date, title, url)
+            CROSS JOIN unnest(%s::{db_type["recipient"]}[]) AS member (id)
+        ),
+        new_reminder AS (
+            INSERT INTO {quote(reminder.db_table)}
+                ({candidate_columns}, {column["created_at"]}, {quote("notified_at")})
+            SELECT *, %s::timestamptz, %s::timestamptz FROM candidate
+            ON CONFLICT DO NOTHING
+            RETURNING {quote("id")}, {column["recipient"]}, {column["title"]}, {column["url"]}
+        ),
+        new_notification AS (
+            INSERT INTO {quote(Notification._meta.db_table)}
+                ({quote("recipient_id")}, {quote("title")}, {quote("url")},
+                 {quote("reminder_id")}, {quote("created_at")})
+            SELECT {column["recipient"]}, {column["title"]}, {column["url"]}, {quote("id")},
+                %s::timestamptz
+            FROM new_reminder
+            RETURNING 1
+        )
+        SELECT count(*) FROM new_notification
+    """  # noqa: S608
+
+
+def _write_undelivered(
+    rows: dict[ReminderKey, tuple[str, str]],
+    escalated: dict[EscalationKey, tuple[str, str]],
+    committee_ids: list[int],
+    now: datetime.datetime,
+) -> int:
+    """Other databases: insert the batch's new reminders and escalations, not yet notified
+    (:func:`notify_undelivered` does it); returns 0."""
+    new = [(*key, title, url, now) for key, (title, url) in rows.items()]
+    new += [
+        (member_id, *item[:2], ReminderReason.ESCALATION.value, item[2], title, url, now)
+        for item, (title, url) in escalated.items()
+        for member_id in committee_ids
+    ]
+    insert_rows(Reminder, REMINDER_COLUMNS, new, ignore_conflicts=True)
+    return 0
 
 
 def deliver(
     today: datetime.date, *, config: ReminderSettings, lock: SweepLock | None = None
 ) -> tuple[int, int, int]:
-    """Deliver to everybody with something pending; returns (notified, digests, failures)."""
+    """Deliver what is pending; returns (notified, digests, failures): the notifications of the
+    reminders not yet notified (:func:`notify_undelivered`), then the digests due."""
+    notified = notify_undelivered(lock=lock)
     now = timezone.now()
     cutoff = now - datetime.timedelta(days=DIGEST_LOOKBACK_DAYS)
-    undelivered = Reminder.objects.filter(recipient=OuterRef("pk"), notified_at__isnull=True)
     unemailed = Reminder.objects.filter(
         recipient=OuterRef("pk"), emailed_at__isnull=True, created_at__gte=cutoff
     )
     recipients = (
         get_user_model()
         .objects.filter(is_active=True)
-        .filter(
-            Q(Exists(undelivered))
-            | (Q(Exists(unemailed)) & ~Q(notification_preference__digest=DigestFrequency.OFF))
-        )
+        .filter(Exists(unemailed) & ~Q(notification_preference__digest=DigestFrequency.OFF))
         .select_related("notification_preference")
         .order_by("pk")
     )
-    notified = digests = failures = 0
+    digests = failures = 0
     connection = mail.get_connection()
     last_pk = 0
     while True:
         people = list(recipients.filter(pk__gt=last_pk)[:RECIPIENT_BATCH_SIZE])
         for person in people:
-            outcome = deliver_to(person, today=today, config=config, connection=connection)
-            notified += outcome.notified
+            preference = preference_of(person)
+            if not digest_is_due(preference, today, config):
+                continue
+            outcome = send_digest(
+                person, preference, today=today, now=now, cutoff=cutoff, connection=connection
+            )
             digests += outcome.emailed
             failures += outcome.failed
         if lock is not None:
@@ -276,9 +371,90 @@ def deliver(
     return notified, digests, failures
 
 
+def _lock_people(ids: list[int]) -> list[int]:
+    """Lock the people of ``ids`` for this transaction, skipping those another sweep holds;
+    returns the ids locked. ``NO KEY UPDATE``: the reminders' inserts (foreign-key checks) are
+    not blocked."""
+    return list(
+        get_user_model()
+        .objects.select_for_update(skip_locked=True, no_key=True)
+        .filter(pk__in=ids)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
+def notify_undelivered(*, lock: SweepLock | None = None) -> int:
+    """A notification for every reminder not yet notified, per batch of people; returns how
+    many. A person another sweep holds is left for the next sweep."""
+    undelivered = Reminder.objects.filter(recipient=OuterRef("pk"), notified_at__isnull=True)
+    people = (
+        get_user_model()
+        .objects.filter(Exists(undelivered), is_active=True)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    notified = 0
+    last_pk = 0
+    while True:
+        batch = list(people.filter(pk__gt=last_pk)[:RECIPIENT_BATCH_SIZE])
+        if batch:
+            notified += _notify(batch, timezone.now())
+        if lock is not None:
+            lock.refresh()
+        if len(batch) < RECIPIENT_BATCH_SIZE:
+            return notified
+        last_pk = batch[-1]
+
+
+def _notify(people: list[int], now: datetime.datetime) -> int:
+    """Notify the reminders not yet notified of ``people`` (those not held by another sweep),
+    in one transaction; returns how many notifications were written."""
+    reminder_table = database.ops.quote_name(Reminder._meta.db_table)
+    notification_table = database.ops.quote_name(Notification._meta.db_table)
+    with transaction.atomic():
+        locked = _lock_people(people)
+        if not locked:
+            return 0
+        with database.cursor() as cursor:
+            if database.vendor == "postgresql":
+                cursor.execute(
+                    f"""
+                    WITH marked AS (
+                        UPDATE {reminder_table} SET notified_at = %s
+                        WHERE recipient_id = ANY(%s) AND notified_at IS NULL
+                        RETURNING id, recipient_id, title, url
+                    )
+                    INSERT INTO {notification_table}
+                        (recipient_id, title, url, reminder_id, created_at)
+                    SELECT recipient_id, title, url, id, %s FROM marked
+                    ON CONFLICT (reminder_id) DO NOTHING
+                    """,  # noqa: S608 — table names from the models; the values are parameters
+                    [now, locked, now],
+                )
+                return max(cursor.rowcount, 0)
+            # Elsewhere two statements; the transaction holds the database's write lock from
+            # the first (SQLite), so nothing comes in between.
+            people_in = ", ".join(["%s"] * len(locked))
+            created_at = Notification._meta.get_field("created_at").get_db_prep_save(now, database)
+            cursor.execute(
+                f"""
+                INSERT INTO {notification_table} (recipient_id, title, url, reminder_id, created_at)
+                SELECT recipient_id, title, url, id, %s FROM {reminder_table}
+                WHERE recipient_id IN ({people_in}) AND notified_at IS NULL
+                ON CONFLICT DO NOTHING
+                """,  # noqa: S608 — table names from the models; the values are parameters
+                [created_at, *locked],
+            )
+            notified = max(cursor.rowcount, 0)
+        Reminder.objects.filter(recipient_id__in=locked, notified_at__isnull=True).update(
+            notified_at=now
+        )
+        return notified
+
+
 @dataclasses.dataclass
 class Delivery:
-    notified: int = 0
     emailed: int = 0
     failed: int = 0
 
@@ -306,155 +482,155 @@ def digest_is_due(
     return False
 
 
-# What delivery reads of each pending reminder (named tuples: cheaper than model instances).
-PENDING_FIELDS = ["pk", "reason", "title", "url", "created_at", "notified_at", "emailed_at"]
-
-
-def deliver_to(person, *, today: datetime.date, config: ReminderSettings, connection) -> Delivery:
-    """One person's notifications and digest, in one transaction (see :func:`run_sweep`)."""
-    now = timezone.now()
-    cutoff = now - datetime.timedelta(days=DIGEST_LOOKBACK_DAYS)
-    preference = preference_of(person)
-    wants_digest = digest_is_due(preference, today, config)
+def send_digest(
+    person,
+    preference: NotificationPreference,
+    *,
+    today: datetime.date,
+    now: datetime.datetime,
+    cutoff: datetime.datetime,
+    connection,
+) -> Delivery:
+    """E-mail ``person`` the digest of their reminders not yet e-mailed (created since
+    ``cutoff``), in one transaction (see :func:`run_sweep`)."""
     delivery = Delivery()
-    with transaction.atomic():
-        locked = (
-            get_user_model()
-            .objects.select_for_update(skip_locked=True, no_key=True)
-            .filter(pk=person.pk)
-            .order_by()
-            .values_list("pk", flat=True)
-        )
-        if not list(locked):
-            return delivery  # another sweep is delivering to this person right now
-        pending = Q(notified_at__isnull=True)
-        if wants_digest:
-            pending |= Q(emailed_at__isnull=True, created_at__gte=cutoff)
-        reminders = list(
-            Reminder.objects.filter(pending, recipient=person)
-            .order_by("due_date", "pk")
-            .values_list(*PENDING_FIELDS, named=True)
-        )
-        new = [reminder for reminder in reminders if reminder.notified_at is None]
-        to_email = [r for r in reminders if r.emailed_at is None and r.created_at >= cutoff]
-        if not wants_digest:
-            to_email = []
-        # A reminder both new and in today's digest is marked notified and e-mailed in one
-        # update (each update of a row rewrites it and its indexes); if the mail then fails,
-        # its e-mailed mark is taken back.
-        emailed_with_notification = {r.pk for r in to_email} & {r.pk for r in new}
-        if new:
-            _notify(person, new, now, emailed=emailed_with_notification)
-            delivery.notified = len(new)
-        if to_email:
-            try:
-                with transaction.atomic():  # a savepoint: a mail failure keeps the in-app part
-                    _mark(
-                        [r for r in to_email if r.pk not in emailed_with_notification],
-                        "emailed_at",
-                        now,
-                    )
-                    if preference.pk:
-                        NotificationPreference.objects.filter(pk=preference.pk).update(
-                            last_digest_sent_at=now
-                        )
-                    digest_message(person, to_email, today, connection=connection).send()
-                delivery.emailed = 1
-            except (smtplib.SMTPException, OSError):
-                logger.exception("Digest to %s not sent; it is retried by the next sweep", person)
-                _mark([r for r in new if r.pk in emailed_with_notification], "emailed_at", None)
-                delivery.failed = 1
+    try:
+        with transaction.atomic():
+            if not _lock_people([person.pk]):
+                return delivery  # another sweep is e-mailing this person right now
+            digest = _take_digest(person.pk, now, cutoff)
+            if not digest.count:
+                return delivery  # another sweep e-mailed it since this one looked
+            if preference.pk:
+                NotificationPreference.objects.filter(pk=preference.pk).update(
+                    last_digest_sent_at=now
+                )
+            digest_message(person, digest, today, connection=connection).send()
+            delivery.emailed = 1
+    except (smtplib.SMTPException, OSError):
+        logger.exception("Digest to %s not sent; it is retried by the next sweep", person)
+        delivery.failed = 1
     return delivery
 
 
-def _notify(person, reminders: list, now: datetime.datetime, *, emailed: set[int]) -> None:
-    """A notification for each of ``reminders`` (read from the database, not yet notified),
-    which are marked notified: on PostgreSQL in one statement that copies their title and link
-    in the database; elsewhere by inserting the rows read.
+class DigestItem(NamedTuple):
+    reason: str
+    title: str
+    url: str
 
-    Those whose id is in ``emailed`` are marked e-mailed at the same time. The reminders are
-    found by id alone (the caller holds the person's lock, and read them as not notified): a
-    condition on ``notified_at`` too would let PostgreSQL scan every undelivered reminder of
-    everybody for each person.
-    """
+
+@dataclasses.dataclass
+class Digest:
+    """What one digest e-mail shows: how many reminders of each reason, and the first
+    :data:`DIGEST_MAX_ITEMS` of them in the e-mail's order (section, due date, id)."""
+
+    counts: dict[str, int]
+    items: list[DigestItem]
+
+    @property
+    def count(self) -> int:
+        return sum(self.counts.values())
+
+
+# Each reason's section in the digest, by position.
+SECTION_OF = {
+    ReminderReason(reason).value: position
+    for position, (_, reasons) in enumerate(DIGEST_SECTIONS)
+    for reason in reasons
+}
+
+
+def _take_digest(person_id: int, now: datetime.datetime, cutoff: datetime.datetime) -> Digest:
+    """Mark ``person_id``'s reminders not yet e-mailed (created since ``cutoff``) as e-mailed at
+    ``now``, and return what their digest shows. On PostgreSQL one statement, which reads back
+    only the items shown and a count per reason, however many reminders it marks."""
     if database.vendor == "postgresql":
-        reminder_table = database.ops.quote_name(Reminder._meta.db_table)
-        notification_table = database.ops.quote_name(Notification._meta.db_table)
+        table = database.ops.quote_name(Reminder._meta.db_table)
         with database.cursor() as cursor:
             cursor.execute(
                 f"""
                 WITH marked AS (
-                    UPDATE {reminder_table}
-                    SET notified_at = %s,
-                        emailed_at = CASE WHEN id = ANY(%s) THEN %s ELSE emailed_at END
-                    WHERE id = ANY(%s)
-                    RETURNING id, recipient_id, title, url
+                    UPDATE {table} SET emailed_at = %s
+                    WHERE recipient_id = %s AND emailed_at IS NULL AND created_at >= %s
+                    RETURNING id, reason, title, url, due_date
+                ),
+                shown AS (
+                    SELECT marked.*, section.position FROM marked
+                    JOIN unnest(%s::text[], %s::integer[]) AS section (reason, position)
+                        ON section.reason = marked.reason
+                    ORDER BY section.position, marked.due_date, marked.id
+                    LIMIT %s
                 )
-                INSERT INTO {notification_table} (recipient_id, title, url, reminder_id, created_at)
-                SELECT recipient_id, title, url, id, %s FROM marked
-                ON CONFLICT (reminder_id) DO NOTHING
-                """,  # noqa: S608 — table names from the models; the values are parameters
-                [now, list(emailed), now, [r.pk for r in reminders], now],
+                SELECT reason, count(*), NULL, NULL, NULL::integer, NULL::date, NULL::bigint
+                FROM marked GROUP BY reason
+                UNION ALL
+                SELECT reason, NULL, title, url, position, due_date, id FROM shown
+                """,  # noqa: S608 — table name from the model; the values are parameters
+                [
+                    *(now, person_id, cutoff),
+                    *(list(SECTION_OF), list(SECTION_OF.values()), DIGEST_MAX_ITEMS),
+                ],
             )
-        return
-    insert_rows(
-        Notification,
-        ["recipient", "title", "url", "reminder", "created_at"],
-        [(person.pk, r.title, r.url, r.pk, now) for r in reminders],
-        ignore_conflicts=True,
+            rows = cursor.fetchall()
+        counts = {row[0]: row[1] for row in rows if row[1] is not None}
+        # (position, due date, id) of each item shown: the e-mail's order.
+        shown = sorted(
+            (row[4:], DigestItem(row[0], row[2], row[3])) for row in rows if row[1] is None
+        )
+        return Digest(counts=counts, items=[item for _, item in shown])
+    pending = list(
+        Reminder.objects.filter(
+            recipient_id=person_id, emailed_at__isnull=True, created_at__gte=cutoff
+        )
+        .order_by("due_date", "pk")
+        .values_list("pk", "reason", "title", "url")
     )
-    _mark(reminders, "notified_at", now)
-    _mark([r for r in reminders if r.pk in emailed], "emailed_at", now)
+    ids = [pk for pk, *_ in pending]
+    for start in range(0, len(ids), RECIPIENT_BATCH_SIZE):
+        Reminder.objects.filter(pk__in=ids[start : start + RECIPIENT_BATCH_SIZE]).update(
+            emailed_at=now
+        )
+    sectioned = [DigestItem(*row[1:]) for row in pending if row[1] in SECTION_OF]
+    sectioned.sort(key=lambda item: SECTION_OF[item.reason])  # stable: by due date within
+    return Digest(
+        counts=dict(collections.Counter(reason for _, reason, *_ in pending)),
+        items=sectioned[:DIGEST_MAX_ITEMS],
+    )
 
 
-def _mark(reminders: list, field: str, now: datetime.datetime | None) -> None:
-    """Set ``field`` (``notified_at`` or ``emailed_at``) of ``reminders`` to ``now``; on
-    PostgreSQL with the ids as one array rather than a list of tens of thousands of values."""
-    ids = [r.pk for r in reminders]
-    if not ids:
-        return
-    if database.vendor == "postgresql":
-        table = database.ops.quote_name(Reminder._meta.db_table)
-        with database.cursor() as cursor:
-            cursor.execute(f"UPDATE {table} SET {field} = %s WHERE id = ANY(%s)", [now, ids])  # noqa: S608
-        return
-    Reminder.objects.filter(pk__in=ids).update(**{field: now})
-
-
-def digest_sections(reminders: list) -> list[dict]:
-    """The digest's sections with their items (at most :data:`DIGEST_MAX_ITEMS` in all)."""
+def digest_sections(digest: Digest) -> list[dict]:
+    """The digest's sections with their items (at most :data:`DIGEST_MAX_ITEMS` in all) and how
+    many more each has on the notifications page."""
     sections = []
-    room = DIGEST_MAX_ITEMS
     site = settings.SITE_URL.rstrip("/")
-    for heading, reasons in DIGEST_SECTIONS:
-        items = [r for r in reminders if r.reason in reasons]
-        if not items:
+    for position, (heading, reasons) in enumerate(DIGEST_SECTIONS):
+        total = sum(digest.counts.get(ReminderReason(reason).value, 0) for reason in reasons)
+        if not total:
             continue
-        shown = items[: max(room, 0)]
-        room -= len(shown)
+        shown = [item for item in digest.items if SECTION_OF[item.reason] == position]
         sections.append(
             {
                 "heading": heading,
                 "items": [
                     {
-                        "title": r.title,
-                        "url": f"{site}{r.url}",
-                        "reason": ReminderReason(r.reason).label,
+                        "title": item.title,
+                        "url": f"{site}{item.url}",
+                        "reason": ReminderReason(item.reason).label,
                     }
-                    for r in shown
+                    for item in shown
                 ],
-                "more": len(items) - len(shown),
+                "more": total - len(shown),
             }
         )
     return sections
 
 
-def digest_message(person, reminders: list, today: datetime.date, *, connection=None):
-    """The digest e-mail (plain text and HTML) of ``reminders`` (with ``reason``, ``title`` and
-    ``url``) for ``person``."""
-    overdue = sum(1 for r in reminders if r.reason in OVERDUE_REASONS)
-    escalated = sum(1 for r in reminders if r.reason == ReminderReason.ESCALATION)
-    subject = f"AI Risk Register: {len(reminders)} reminder{'s' if len(reminders) != 1 else ''}"
+def digest_message(person, digest: Digest, today: datetime.date, *, connection=None):
+    """The digest e-mail (plain text and HTML) of ``digest`` for ``person``."""
+    count = digest.count
+    overdue = sum(digest.counts.get(ReminderReason(r).value, 0) for r in OVERDUE_REASONS)
+    escalated = digest.counts.get(ReminderReason.ESCALATION.value, 0)
+    subject = f"AI Risk Register: {count} reminder{'s' if count != 1 else ''}"
     details = [f"{n} {label}" for n, label in ((overdue, "overdue"), (escalated, "escalated")) if n]
     if details:
         subject += f" ({', '.join(details)})"
@@ -464,8 +640,8 @@ def digest_message(person, reminders: list, today: datetime.date, *, connection=
     context = {
         "person": person,
         "today": today,
-        "count": len(reminders),
-        "sections": digest_sections(reminders),
+        "count": count,
+        "sections": digest_sections(digest),
         "notifications_url": f"{site}{reverse('reminders:notifications')}",
         "preferences_url": f"{site}{reverse('accounts:profile')}",
     }

@@ -114,6 +114,84 @@ def test_two_sweeps_at_once_tell_nobody_anything_twice():
     assert_everything_told_exactly_once(recipients)
 
 
+@contextlib.contextmanager
+def held_by_another_sweep(person):
+    """``person``'s row locked, as a sweep delivering to them locks it, by another connection
+    until the block ends."""
+    from django.db import transaction
+
+    from apps.accounts.models import User
+
+    locked, release = threading.Event(), threading.Event()
+
+    def hold():
+        try:
+            with transaction.atomic():
+                list(User.objects.select_for_update(no_key=True).filter(pk=person.pk))
+                locked.set()
+                release.wait(timeout=60)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=hold)
+    thread.start()
+    try:
+        assert locked.wait(timeout=10)
+        yield
+    finally:
+        release.set()
+        thread.join(timeout=60)
+
+
+@pytest.mark.postgres
+# serialized_rollback: the flush after the test would take the risk catalogues with it.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_person_another_sweep_is_emailing_is_skipped_and_emailed_by_the_next_sweep():
+    today = timezone.localdate()
+    owner = UserFactory()
+    MitigationFactory(owner=owner, due_date=today - datetime.timedelta(days=2))
+
+    with held_by_another_sweep(owner):
+        skipped = run_sweep(today)
+    assert (skipped.notified, skipped.digests) == (1, 0)  # in-app at once, no e-mail…
+    assert Notification.objects.filter(recipient=owner).count() == 1
+    assert Reminder.objects.get().emailed_at is None
+
+    later = run_sweep(today)
+
+    assert (later.notified, later.digests) == (0, 1)  # …which the next sweep sends
+    assert [message.to for message in mail.outbox] == [[owner.email]]
+    assert Reminder.objects.get().emailed_at is not None
+
+
+@pytest.mark.postgres
+# serialized_rollback: the flush after the test would take the risk catalogues with it.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_reminder_not_yet_notified_of_a_person_another_sweep_holds_waits_for_the_next_sweep():
+    from django.contrib.contenttypes.models import ContentType
+
+    from apps.mitigations.models import Mitigation
+
+    today = timezone.localdate()
+    owner = UserFactory()
+    reminder = Reminder.objects.create(
+        recipient=owner,
+        content_type=ContentType.objects.get_for_model(Mitigation),
+        object_id=1,
+        reason="mitigation_overdue",
+        due_date=today,
+        title="Not yet notified",
+        url="/mitigations/1/",
+    )
+
+    with held_by_another_sweep(owner):
+        assert run_sweep(today).notified == 0
+    assert not Notification.objects.exists()
+
+    assert run_sweep(today).notified == 1
+    assert Notification.objects.get().reminder == reminder
+
+
 @needs_redis
 # serialized_rollback: the flush after the test would take the risk catalogues with it.
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)

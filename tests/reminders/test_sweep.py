@@ -143,6 +143,58 @@ def test_the_escalation_delay_is_configurable(owner, committee):
     assert Reminder.objects.filter(reason=ReminderReason.ESCALATION).count() == len(committee)
 
 
+def test_an_escalation_names_the_days_overdue_the_item_and_who_is_responsible(owner, committee):
+    late = MitigationFactory(owner=owner, due_date=days(-9), title="Output filter")
+
+    run_sweep(TODAY)
+
+    overdue = Reminder.objects.get(reason=ReminderReason.MITIGATION_OVERDUE)
+    escalations = Reminder.objects.filter(reason=ReminderReason.ESCALATION).order_by("recipient_id")
+    assert [
+        (e.recipient_id, e.content_type_id, e.object_id, e.due_date, e.title, e.url)
+        for e in escalations
+    ] == [
+        (
+            member.pk,
+            overdue.content_type_id,
+            late.pk,
+            days(-9),
+            f"Escalated, 9 days overdue: {overdue.title} — responsible: Olivia Owner",
+            overdue.url,
+        )
+        for member in sorted(committee, key=lambda member: member.pk)
+    ]
+
+
+def test_an_item_overdue_for_both_its_owners_is_escalated_once_to_each_member(owner, committee):
+    technical = UserFactory(full_name="Theo Technical")
+    AISystemFactory(business_owner=owner, technical_owner=technical, next_review_due=days(-10))
+
+    result = run_sweep(TODAY)
+
+    escalations = Reminder.objects.filter(reason=ReminderReason.ESCALATION)
+    assert sorted(escalations.values_list("recipient_id", flat=True)) == sorted(
+        member.pk for member in committee
+    )
+    assert result.escalations == len(committee)
+    assert all(
+        title.endswith("responsible: Olivia Owner")
+        for title in escalations.values_list("title", flat=True)
+    )
+
+
+def test_an_escalation_is_not_made_again_the_next_day(owner, committee, clock):
+    MitigationFactory(owner=owner, due_date=days(-9))
+    run_sweep(TODAY)
+
+    clock.move_to(NOW + datetime.timedelta(days=1))
+    result = run_sweep(days(1))
+
+    assert result.escalations == len(committee)  # still escalated…
+    assert Reminder.objects.filter(reason=ReminderReason.ESCALATION).count() == len(committee)
+    assert result.notified == 0  # …but nobody is told again
+
+
 def test_escalations_reach_the_committee_in_their_digest_once(owner, committee):
     MitigationFactory(owner=owner, due_date=days(-10), title="Rate limiter")
 
@@ -163,6 +215,42 @@ def test_expired_acceptances_and_reviews_coming_due_are_not_escalated(owner, com
     run_sweep(TODAY)
 
     assert not Reminder.objects.filter(reason=ReminderReason.ESCALATION).exists()
+
+
+# --- In-app notifications -------------------------------------------------------------------------
+def test_every_new_reminder_arrives_in_its_recipients_notifications_once(owner, committee):
+    AISystemFactory(business_owner=owner, next_review_due=days(7))
+    MitigationFactory(owner=owner, due_date=days(-9))
+
+    result = run_sweep(TODAY)
+
+    reminders = Reminder.objects.all()
+    assert result.notified == reminders.count() == 2 + len(committee)
+    assert not reminders.filter(notified_at__isnull=True).exists()
+    assert sorted(
+        Notification.objects.values_list("reminder_id", "recipient_id", "title", "url")
+    ) == sorted(reminders.values_list("pk", "recipient_id", "title", "url"))
+
+
+def test_a_reminder_not_yet_notified_is_notified_and_emailed_by_the_next_sweep(owner):
+    reminder = Reminder.objects.create(
+        recipient=owner,
+        content_type=ContentType.objects.get_for_model(Mitigation),
+        object_id=1,
+        reason=ReminderReason.MITIGATION_OVERDUE,
+        due_date=days(-2),
+        title="Left by a sweep that was stopped",
+        url="/mitigations/1/",
+    )
+
+    result = run_sweep(TODAY)
+
+    reminder.refresh_from_db()
+    assert (reminder.notified_at, reminder.emailed_at) == (NOW, NOW)
+    assert result.notified == 1
+    assert Notification.objects.get().reminder == reminder
+    (digest,) = emails_to(owner)
+    assert "Left by a sweep that was stopped" in digest.body
 
 
 # --- Digest preferences ---------------------------------------------------------------------------
@@ -255,6 +343,20 @@ def test_a_mail_server_failure_keeps_the_notifications_and_retries_the_email(own
     assert Notification.objects.filter(recipient=owner).count() == 1
 
 
+def test_a_digest_that_failed_to_go_out_does_not_count_as_the_last_digest_sent(owner, monkeypatch):
+    preference = NotificationPreferenceFactory(user=owner, digest=DigestFrequency.DAILY)
+    MitigationFactory(owner=owner, due_date=days(-2))
+
+    def refuse(self, *args, **kwargs):
+        raise ConnectionRefusedError("mail server down")
+
+    monkeypatch.setattr(mail.EmailMultiAlternatives, "send", refuse)
+    run_sweep(TODAY)
+
+    preference.refresh_from_db()
+    assert preference.last_digest_sent_at is None
+
+
 # --- Digest content -------------------------------------------------------------------------------
 def test_the_digest_has_text_and_html_with_a_link_to_each_item(owner, settings):
     settings.SITE_URL = "https://register.example.org"
@@ -290,6 +392,26 @@ def test_a_long_digest_lists_the_first_items_and_links_to_the_rest(owner, monkey
     assert digest.subject.startswith("AI Risk Register: 5 reminders")
     assert digest.body.count("/mitigations/") == 3
     assert "and 2 more" in digest.body
+
+
+def test_a_long_digest_fills_its_sections_in_order_and_counts_what_is_left_out(owner, monkeypatch):
+    monkeypatch.setattr(services, "DIGEST_MAX_ITEMS", 2)
+    AISystemFactory(business_owner=owner, next_review_due=days(10), name="Chatbot")
+    AISystemFactory(business_owner=owner, next_review_due=days(5), name="Scorer")
+    for n in (2, 4, 3):
+        MitigationFactory(owner=owner, due_date=days(-n), title=f"Due {n} days ago")
+
+    run_sweep(TODAY)
+
+    (digest,) = emails_to(owner)
+    assert digest.subject == "AI Risk Register: 5 reminders (3 overdue)"
+    body = digest.body
+    assert body.index("OVERDUE") < body.index("“Due 4 days ago”") < body.index("“Due 3 days ago”")
+    assert "“Due 2 days ago”" not in body
+    assert body.index("“Due 3 days ago”") < body.index("and 1 more")
+    assert body.index("REVIEWS COMING DUE") < body.index("and 2 more")
+    assert "Chatbot" not in body and "Scorer" not in body
+    assert "5 reminders for you" in body
 
 
 # --- Queries --------------------------------------------------------------------------------------
@@ -349,18 +471,39 @@ def test_the_sweep_makes_a_number_of_queries_that_grows_with_batches_not_rows(
 
     assert many_result.candidates > 9 * few_result.candidates
     # 300 systems and 300 mitigations are 3 batches each instead of 1: per collector, two more
-    # batches (its SELECT, the SELECT of existing reminders and an INSERT each) and the SELECT
-    # that finds the end. The same people (3 owners, 2 committee members) get their one delivery
-    # each, whatever its size.
-    assert many - few == 2 * (2 * 3 + 1)
+    # batches (its SELECT and the INSERT of the batch's reminders, escalations and, on
+    # PostgreSQL, notifications) and the SELECT that finds the end. The same people (3 owners,
+    # 2 committee members) get their one digest each, whatever its size.
+    assert many - few == 2 * (2 * 2 + 1)
     assert few == FEW_SYSTEMS_QUERIES
 
 
 # The sweep over 30 systems and 30 mitigations: expiring acceptances (a SELECT in a savepoint: 3),
-# settings (1), committee (1), six collectors (6 SELECTs; for the two with a batch, a SELECT of
-# the existing reminders and an INSERT: 4), recipients (1), and per person (5 × 9): the lock,
-# their reminders, the notifications INSERT, two UPDATEs and the four savepoint statements of
-# their transaction and of the e-mail's savepoint. On PostgreSQL (5 × 7) one statement marks the
-# reminders notified and e-mailed and copies them into notifications.
-PER_PERSON_QUERIES = 7 if connection.vendor == "postgresql" else 9
-FEW_SYSTEMS_QUERIES = 3 + 1 + 1 + 10 + 1 + 5 * PER_PERSON_QUERIES
+# settings (1), committee (1), six collectors (6 SELECTs, and for the two with a batch one INSERT:
+# 2), the people with reminders not yet notified (1), the digests' recipients (1), and per person
+# (5 × 4) the savepoint of their transaction, the lock, the statement that marks their reminders
+# e-mailed and reads back the digest, and the release. Elsewhere than on PostgreSQL the reminders
+# are inserted not yet notified: one batch of people is notified (5: savepoint, lock, INSERT of
+# the notifications, UPDATE, release), and a digest reads the reminders, then marks them (5 × 5).
+if connection.vendor == "postgresql":
+    FEW_SYSTEMS_QUERIES = 3 + 1 + 1 + 8 + 1 + 1 + 5 * 4
+else:
+    FEW_SYSTEMS_QUERIES = 3 + 1 + 1 + 8 + 1 + 5 + 1 + 5 * 5
+
+
+def test_a_digest_makes_the_same_queries_however_many_reminders_it_sends(owner):
+    ReminderSettings.load()
+    ContentType.objects.get_for_models(AISystem, Mitigation)  # cached per process, as in a worker
+    system = AISystemFactory(business_owner=owner)
+
+    def queries_of_a_sweep_with(mitigations):
+        Mitigation.objects.all().delete()
+        Reminder.objects.all().delete()
+        for n in range(mitigations):
+            MitigationFactory(system=system, owner=owner, due_date=days(-2 - n % 5))
+        with CaptureQueriesContext(connection) as queries:
+            result = run_sweep(TODAY)
+        assert (result.notified, result.digests) == (mitigations, 1)
+        return len(queries)
+
+    assert queries_of_a_sweep_with(40) == queries_of_a_sweep_with(2)
