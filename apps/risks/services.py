@@ -29,6 +29,7 @@ from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
 from apps.accounts import permissions
+from apps.core import audit
 from apps.core.concurrency import check_version
 from apps.core.models import Level
 from apps.mitigations.choices import MitigationStatus
@@ -401,28 +402,64 @@ def withdraw_acceptance(*, acceptance: RiskAcceptance, by) -> RiskAcceptance:
     return acceptance
 
 
+# Acceptances expired per batch: a few queries each, whatever the batch's size.
+EXPIRY_BATCH_SIZE = 500
+
+
 @transaction.atomic
 def expire_acceptances(today: datetime.date | None = None) -> list[RiskAcceptance]:
     """Approved acceptances past their date expire and their risks are open again.
 
-    Idempotent: an acceptance expires once. Run by the daily job; returns what expired.
+    Idempotent: an acceptance expires once. Run by the daily job; returns what expired. Each
+    expiry and each risk re-opened gets its version in the history and its audit entry, as an
+    edit does, written in bulk (:func:`apps.core.audit.bulk_save_with_history`): a fixed number
+    of queries per batch of :data:`EXPIRY_BATCH_SIZE`, not per acceptance. Acceptances locked
+    by another transaction (being decided right now) are left for the next run.
     """
     today = today or timezone.localdate()
-    expired = list(
-        RiskAcceptance.objects.select_for_update(skip_locked=True)
+    due = (
+        RiskAcceptance.objects.select_for_update(skip_locked=True, of=("self",))
         .filter(status=AcceptanceStatus.APPROVED, expires_on__lt=today)
         .select_related("risk__system")
+        .order_by("pk")
     )
-    for acceptance in expired:
-        acceptance.status = AcceptanceStatus.EXPIRED
-        acceptance._change_reason = f"Expired on {acceptance.expires_on:%d %b %Y}"
-        acceptance.save()
-        risk = acceptance.risk
-        if risk.status == RiskStatus.TREATED and risk.treatment == Treatment.ACCEPT:
-            risk.status = RiskStatus.OPEN
-            _save(
-                risk,
-                by=None,
-                reason=f"Acceptance {acceptance.reference} expired: the risk is open again",
-            )
+    expired: list[RiskAcceptance] = []
+    last_pk = 0
+    while batch := list(due.filter(pk__gt=last_pk)[:EXPIRY_BATCH_SIZE]):
+        last_pk = batch[-1].pk
+        _expire(batch)
+        expired.extend(batch)
     return expired
+
+
+def _expire(batch: list[RiskAcceptance]) -> None:
+    for acceptance in batch:
+        acceptance.status = AcceptanceStatus.EXPIRED
+    audit.bulk_save_with_history(
+        batch,
+        ["status"],
+        before={a.pk: {"status": AcceptanceStatus.APPROVED} for a in batch},
+        reason={a.pk: f"Expired on {a.expires_on:%d %b %Y}" for a in batch},
+    )
+    reopened = {
+        a.risk_id: a
+        for a in batch
+        if a.risk.status == RiskStatus.TREATED and a.risk.treatment == Treatment.ACCEPT
+    }
+    # The risks as they are now, locked: not the copies read with the acceptances.
+    risks = list(
+        Risk.objects.select_for_update(of=("self",))
+        .filter(pk__in=list(reopened), status=RiskStatus.TREATED, treatment=Treatment.ACCEPT)
+        .order_by("pk")
+    )
+    for risk in risks:
+        risk.status = RiskStatus.OPEN
+    audit.bulk_save_with_history(
+        risks,
+        ["status"],
+        before={risk.pk: {"status": RiskStatus.TREATED} for risk in risks},
+        reason={
+            risk.pk: f"Acceptance {reopened[risk.pk].reference} expired: the risk is open again"
+            for risk in risks
+        },
+    )
