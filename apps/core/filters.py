@@ -11,6 +11,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.utils.text import capfirst
 
+from apps.core.ids import MAX_ID
 from apps.core.models import AuditEvent
 
 
@@ -116,7 +117,9 @@ class AuditEventFilterSet(django_filters.FilterSet):
         empty_label="Any kind of record",
         label="Record type",
     )
-    object_id = django_filters.NumberFilter(label="Record id", widget=forms.HiddenInput)
+    object_id = django_filters.NumberFilter(
+        label="Record id", widget=forms.HiddenInput, min_value=1, max_value=MAX_ID
+    )
     action = django_filters.ChoiceFilter(
         choices=AuditEvent.Action.choices, empty_label="Any change"
     )

@@ -9,6 +9,7 @@ from django.utils import timezone
 from apps.accounts import permissions
 from apps.core.fields import LabelModelChoiceFilter, person_label
 from apps.core.filters import SearchFilterMixin, UTCIsoDateTimeFilter
+from apps.core.ids import MAX_ID
 from apps.mitigations.choices import OPEN_STATUSES, DefenceLayer, MitigationKind, MitigationStatus
 from apps.mitigations.models import Mitigation
 
@@ -46,7 +47,10 @@ class MitigationFilterSet(SearchFilterMixin, django_filters.FilterSet):
         label="Overdue",
         widget=forms.Select(choices=[("", "Either"), ("true", "Overdue"), ("false", "On time")]),
     )
-    risk = django_filters.NumberFilter(field_name="risks", widget=forms.HiddenInput)
+    # Bounded like a key (a larger number would overflow SQLite's integers): ignored if not one.
+    risk = django_filters.NumberFilter(
+        field_name="risks", widget=forms.HiddenInput, min_value=1, max_value=MAX_ID
+    )
     updated_after = UTCIsoDateTimeFilter(
         field_name="updated_at", lookup_expr="gte", widget=forms.HiddenInput
     )
