@@ -67,21 +67,20 @@ def record_audit_event(sender, instance, history_instance, history_user, **kwarg
 
 def bulk_save_with_history(
     instances: Sequence[models.Model],
-    fields: list[str],
+    values: dict[str, object],
     *,
-    before: dict[int, dict[str, object]],
     by=None,
     reason: str | dict[int, str] = "",
 ) -> None:
-    """Save ``fields`` of ``instances`` (one model, already changed in memory) with their history
-    and audit entries as a per-record save writes them, in a fixed number of queries whatever
-    their number: for the daily jobs, which change hundreds of records at once.
+    """Set ``values`` (field name → new value) on ``instances`` (one model, as read) and save
+    them with their history and audit entries as a per-record save writes them, in a fixed
+    number of queries whatever their number: for the daily jobs, which change hundreds of
+    records at once.
 
-    ``before`` gives, per primary key, the values ``fields`` had (what the audit entry shows as
-    "old"); ``reason`` is the change reason, one for all or one per primary key. ``version`` goes
-    up and ``auto_now`` stamps move as in ``save()``. Many-to-many history is copied as it stands
-    (these saves change no link). The audit entries are chained once the transaction commits,
-    as :func:`apps.core.audit_chain.append` does when the chain head is busy.
+    ``reason`` is the change reason, one for all or one per primary key. ``version`` goes up (as
+    ``VersionedModel.save`` does) and ``auto_now`` stamps move. Many-to-many history is copied
+    as it stands (these saves change no link). The audit entries are chained once the
+    transaction commits, as :func:`apps.core.audit_chain.append` does when the chain head is busy.
 
     Sends no ``post_save``: use it only for fields that nothing listens to.
     """
@@ -89,8 +88,13 @@ def bulk_save_with_history(
         return
     model = type(instances[0])
     opts = model._meta
+    fields = [opts.get_field(name) for name in values]
+    before = {i.pk: [getattr(i, field.attname) for field in fields] for i in instances}
     now = timezone.now()
-    saved = list(fields)
+    saved = list(values)
+    for instance in instances:
+        for field in fields:
+            setattr(instance, field.attname, values[field.name])
     for field in opts.concrete_fields:
         if getattr(field, "auto_now", False):
             saved.append(field.name)
@@ -123,8 +127,8 @@ def bulk_save_with_history(
             change_reason=reasons.get(instance.pk, "")[:255],
             changes=[
                 _change(field, old, new)
-                for field in (opts.get_field(name) for name in fields)
-                if (old := display_value(field, before[instance.pk][field.name]))
+                for field, old_raw in zip(fields, before[instance.pk], strict=True)
+                if (old := display_value(field, old_raw))
                 != (new := display_value(field, getattr(instance, field.attname)))
             ],
         )

@@ -388,23 +388,13 @@ def notify_undelivered(*, lock: SweepLock | None = None) -> int:
     """A notification for every reminder not yet notified, per batch of people; returns how
     many. A person another sweep holds is left for the next sweep."""
     undelivered = Reminder.objects.filter(recipient=OuterRef("pk"), notified_at__isnull=True)
-    people = (
-        get_user_model()
-        .objects.filter(Exists(undelivered), is_active=True)
-        .order_by("pk")
-        .values_list("pk", flat=True)
-    )
+    people = get_user_model().objects.filter(Exists(undelivered), is_active=True)
     notified = 0
-    last_pk = 0
-    while True:
-        batch = list(people.filter(pk__gt=last_pk)[:RECIPIENT_BATCH_SIZE])
-        if batch:
-            notified += _notify(batch, timezone.now())
+    for batch in registry.keyset_batches(people, ["pk"], size=RECIPIENT_BATCH_SIZE):
+        notified += _notify([row["pk"] for row in batch], timezone.now())
         if lock is not None:
             lock.refresh()
-        if len(batch) < RECIPIENT_BATCH_SIZE:
-            return notified
-        last_pk = batch[-1]
+    return notified
 
 
 def _notify(people: list[int], now: datetime.datetime) -> int:

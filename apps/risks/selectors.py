@@ -18,6 +18,7 @@ from django.db.models import (
 from django.db.models.functions import Lower
 
 from apps.accounts import permissions
+from apps.mitigations.choices import IN_PLACE_STATUSES
 from apps.risks.models import FrameworkReference, Risk, RiskAcceptance, RiskTemplate
 from apps.systems.models import AISystem
 
@@ -61,7 +62,7 @@ def risks_of_system(system) -> QuerySet[Risk]:
             mitigation_count=Count("mitigations", distinct=True),
             mitigations_in_place=Count(
                 "mitigations",
-                filter=Q(mitigations__status__in=["implemented", "verified"]),
+                filter=Q(mitigations__status__in=IN_PLACE_STATUSES),
                 distinct=True,
             ),
         )

@@ -420,7 +420,7 @@ def expire_acceptances(today: datetime.date | None = None) -> list[RiskAcceptanc
     due = (
         RiskAcceptance.objects.select_for_update(skip_locked=True, of=("self",))
         .filter(status=AcceptanceStatus.APPROVED, expires_on__lt=today)
-        .select_related("risk__system")
+        .select_related("risk")
         .order_by("pk")
     )
     expired: list[RiskAcceptance] = []
@@ -433,12 +433,9 @@ def expire_acceptances(today: datetime.date | None = None) -> list[RiskAcceptanc
 
 
 def _expire(batch: list[RiskAcceptance]) -> None:
-    for acceptance in batch:
-        acceptance.status = AcceptanceStatus.EXPIRED
     audit.bulk_save_with_history(
         batch,
-        ["status"],
-        before={a.pk: {"status": AcceptanceStatus.APPROVED} for a in batch},
+        {"status": AcceptanceStatus.EXPIRED},
         reason={a.pk: f"Expired on {a.expires_on:%d %b %Y}" for a in batch},
     )
     reopened = {
@@ -452,12 +449,9 @@ def _expire(batch: list[RiskAcceptance]) -> None:
         .filter(pk__in=list(reopened), status=RiskStatus.TREATED, treatment=Treatment.ACCEPT)
         .order_by("pk")
     )
-    for risk in risks:
-        risk.status = RiskStatus.OPEN
     audit.bulk_save_with_history(
         risks,
-        ["status"],
-        before={risk.pk: {"status": RiskStatus.TREATED} for risk in risks},
+        {"status": RiskStatus.OPEN},
         reason={
             risk.pk: f"Acceptance {reopened[risk.pk].reference} expired: the risk is open again"
             for risk in risks
