@@ -447,7 +447,7 @@ def sweep(subjects, *, systems_wanted: int) -> list[Result]:
     from django.conf import settings
     from django.db import connection, transaction
 
-    from apps.core.loadgen import generate_load
+    from apps.demo.loadgen import generate_load
     from apps.systems.models import AISystem
 
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

@@ -25,5 +25,6 @@ urlpatterns = [
     path("api/v1/", include("apps.core.api.urls")),
     path("", include("apps.reminders.urls")),  # notifications/, exports/
     path("admin/", admin.site.urls),
+    path("", include("apps.dashboard.urls")),
     path("", include("apps.core.urls")),
 ]

@@ -25,7 +25,7 @@ from django.test import Client, override_settings
 from django.urls import reverse
 
 from apps.accounts.models import Membership
-from apps.accounts.tokens import create_token
+from apps.accounts.services import create_token
 from apps.core import services as core_services
 from apps.core.models import Evidence
 from apps.reminders.models import ExportStatus

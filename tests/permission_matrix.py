@@ -310,7 +310,7 @@ MATRIX: dict[str, Entry] = {
     "reminders:export_detail": page(GET=MINE, POST=NOT_ALLOWED, kwargs={"pk": "@export_job"}),
     "reminders:export_download": page(GET=MINE, POST=NOT_ALLOWED, kwargs={"pk": "@export_job"}),
     # Home, audit log, health check, the administration site's door
-    "core:home": page(GET=SIGNED_IN, POST=NOT_ALLOWED),
+    "dashboard:home": page(GET=SIGNED_IN, POST=NOT_ALLOWED),
     "core:audit_log": page(
         GET="login | 403 | 403 | 200 | 200 | 200", POST="login | 403 | 403 | 405 | 405 | 405"
     ),

@@ -237,8 +237,8 @@ def test_menus_and_toggles_work_from_the_keyboard(rendered, page):
 @pytest.mark.parametrize(
     ("key", "role"),
     [
-        ("core:home", "contributor"),  # the dashboard, scoped to the team
-        ("core:home", "committee_member"),  # the dashboard of the whole organisation
+        ("dashboard:home", "contributor"),  # the dashboard, scoped to the team
+        ("dashboard:home", "committee_member"),  # the dashboard of the whole organisation
         ("risks:matrix", "viewer"),
         ("reviews:plan", "contributor"),  # the plan document's heat maps
         ("reviews:version", "committee_member"),

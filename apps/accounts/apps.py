@@ -8,6 +8,9 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts and teams"
 
     def ready(self):
+        from apps.accounts.permissions import register_rules
+
+        register_rules()
         from django.contrib.auth.models import update_last_login
 
         from apps.accounts.signals import record_last_login

@@ -12,6 +12,10 @@ A person may hold several roles. What each role may do is decided in
 :mod:`apps.accounts.permissions`, nowhere else.
 """
 
+import datetime
+import hashlib
+
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
 from django.urls import reverse
@@ -157,5 +161,73 @@ class Membership(models.Model):
         return f"{self.user} — {self.get_role_display()} of {self.team}"
 
 
-# API tokens live in their own module; imported here so that Django registers the model.
-from apps.accounts.tokens import APIToken  # noqa: E402, F401
+# --- API tokens ----------------------------------------------------------------------------------
+# How scripts sign in to the REST API. A token is a random secret shown once, when it is created;
+# the register keeps only its SHA-256 hash, so a copy of the database gives no access. Each token
+# has a name (what it is for), may expire, records when it was last used, and is revoked rather
+# than deleted, so the audit trail keeps who could act and until when. Tokens are looked up by the
+# hash of what the client presents (a unique index); the secrets are 256-bit random, so their
+# plain hash is enough (no salt or slow hash is needed as for a password a person chose).
+# The services that create, revoke and check them are in apps.accounts.services.
+TOKEN_PREFIX = "arr_"  # noqa: S105 — not a secret, a marker; "AI risk register": recognisable in logs and by secret scanners
+MAX_TOKEN_DAYS = 366
+LAST_USED_PRECISION = datetime.timedelta(minutes=1)  # write last_used at most once a minute
+
+
+def hash_secret(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+class APITokenQuerySet(models.QuerySet):
+    def usable(self, now=None):
+        now = now or timezone.now()
+        return self.filter(revoked_at__isnull=True).filter(
+            models.Q(expires_at__isnull=True) | models.Q(expires_at__gt=now)
+        )
+
+
+class APIToken(models.Model):
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    name = models.CharField(max_length=100, help_text="What the token is for, e.g. “audit export”.")
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    hint = models.CharField(
+        max_length=12, editable=False, help_text="The secret's first characters, to recognise it."
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+    revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    history = HistoricalRecords(excluded_fields=["key_hash", "last_used_at"])
+
+    objects = APITokenQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "API token"
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["user", "-created_at"], name="apitoken_user_idx")]
+
+    def __str__(self):
+        return f"{self.name} ({self.hint}…)"
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at is not None and self.expires_at <= timezone.now()
+
+    @property
+    def is_usable(self) -> bool:
+        return not (self.is_revoked or self.is_expired)
+
+    @property
+    def state(self) -> str:
+        if self.is_revoked:
+            return "revoked"
+        if self.is_expired:
+            return "expired"
+        return "active"

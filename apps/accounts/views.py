@@ -6,8 +6,9 @@ from django.shortcuts import get_object_or_404, redirect
 from django.views import View
 from django.views.generic import TemplateView
 
-from apps.accounts.tokens import APIToken, create_token, revoke_token
-from apps.core.views import add_service_errors
+from apps.accounts.models import APIToken
+from apps.accounts.services import create_token, revoke_token
+from apps.core.views.generic import add_service_errors
 
 
 class ProfileView(LoginRequiredMixin, TemplateView):

@@ -33,3 +33,12 @@ class ChangeReasonFormMixin(forms.Form):
     def change_reason_layout(self):
         extra = ["version"] if "version" in self.fields else []
         return [Fieldset("History", "change_reason", *extra)]
+
+
+class RecordForm(ChangeReasonFormMixin, forms.ModelForm):
+    """The form of a record that a service writes: the generic create and edit views pass
+    :meth:`service_data` to the service (not ``form.save()``), with the reason and version."""
+
+    def service_data(self) -> dict:
+        """The values the service writes: the form's model fields (override to add others)."""
+        return {name: self.cleaned_data[name] for name in self._meta.fields}

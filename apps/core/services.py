@@ -12,7 +12,7 @@ from django.core.validators import URLValidator
 from django.db import transaction
 from django.utils import timezone
 
-from apps.accounts import permissions
+from apps.core import rules
 from apps.core.models import Evidence
 
 # What evidence files may be, and how each kind of file starts (None: text, checked as UTF-8).
@@ -120,7 +120,7 @@ def _check_office_document(upload, name: str, suffix: str, not_real: ValidationE
 @transaction.atomic
 def add_evidence(*, record, by, kind: str, file=None, url: str = "", note: str = "") -> Evidence:
     """Attach a file, a link or a note to a record the person may edit."""
-    if not permissions.can_edit_record(by, record):
+    if not rules.allows(by, "change", record):
         raise PermissionDenied("You cannot add evidence to this record.")
     evidence = Evidence(
         content_type=ContentType.objects.get_for_model(record),
@@ -164,7 +164,7 @@ def add_evidence(*, record, by, kind: str, file=None, url: str = "", note: str =
 @transaction.atomic
 def remove_evidence(*, evidence: Evidence, by) -> Evidence:
     """Take evidence off a record; the row and its file stay for the audit trail."""
-    if not permissions.can_edit_record(by, evidence.content_object):
+    if not rules.allows(by, "change", evidence.content_object):
         raise PermissionDenied("You cannot remove this evidence.")
     if evidence.is_removed:
         raise ValidationError("This evidence is already removed.")

@@ -1,11 +1,10 @@
 from django.urls import path
 
-from apps.core import views
+from apps.core.views import pages
 
 app_name = "core"
 
 urlpatterns = [
-    path("", views.HomeView.as_view(), name="home"),
-    path("audit-log/", views.AuditLogView.as_view(), name="audit_log"),
-    path("healthz", views.healthz, name="healthz"),
+    path("audit-log/", pages.AuditLogView.as_view(), name="audit_log"),
+    path("healthz", pages.healthz, name="healthz"),
 ]

@@ -7,6 +7,11 @@ class IncidentsConfig(AppConfig):
     verbose_name = "Incidents"
 
     def ready(self):
+        from apps.incidents.panels import register_panels
+        from apps.incidents.permissions import register_rules
+
+        register_rules()
+        register_panels()
         from apps.core.audit import register_detail_url
         from apps.incidents.models import Incident
 

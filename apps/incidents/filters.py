@@ -14,11 +14,12 @@ from apps.core.fields import LabelModelChoiceFilter
 from apps.core.filters import SearchFilterMixin, UTCIsoDateTimeFilter
 from apps.incidents import selectors
 from apps.incidents.models import Incident, Phase, Severity
+from apps.systems.models import AISystem
 
 
 def _visible_systems(request):
     user = request.user if request else None
-    return permissions.visible_systems(user).select_related("team").order_by("name")
+    return AISystem.objects.visible_to(user).select_related("team").order_by("name")
 
 
 def _visible_teams(request):

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from simple_history.models import HistoricalRecords
 
+from apps.accounts.permissions import TeamScopedQuerySet
 from apps.core.links import reverse_pk
 from apps.core.models import (
     ConstraintErrorFieldsMixin,
@@ -131,6 +132,10 @@ class RegulatorStatus(models.TextChoices):
 
 def _when(value: datetime.datetime) -> str:
     return date_format(timezone.localtime(value), "j M Y, H:i")
+
+
+class IncidentQuerySet(TeamScopedQuerySet):
+    team_path = "system__team"
 
 
 class Incident(ConstraintErrorFieldsMixin, ReferenceMixin, VersionedModel, TimeStampedModel):
@@ -251,6 +256,8 @@ class Incident(ConstraintErrorFieldsMixin, ReferenceMixin, VersionedModel, TimeS
     history = HistoricalRecords(
         excluded_fields=["updated_at"], m2m_fields=[materialised_risks, follow_up_mitigations]
     )
+
+    objects = IncidentQuerySet.as_manager()
 
     class Meta:
         ordering = ["-detected_at", "-pk"]

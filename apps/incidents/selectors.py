@@ -73,12 +73,12 @@ def with_review_state(queryset: QuerySet[Incident]) -> QuerySet[Incident]:
 
 def incident_list(user) -> QuerySet[Incident]:
     """The incidents a user may see, with what the list shows joined in (no per-row queries)."""
-    return with_review_state(permissions.visible_incidents(user).select_related("system__team"))
+    return with_review_state(Incident.objects.visible_to(user).select_related("system__team"))
 
 
 def incident_detail(user) -> QuerySet[Incident]:
     return with_review_state(
-        permissions.visible_incidents(user).select_related(
+        Incident.objects.visible_to(user).select_related(
             "system__team", "system__business_owner", "system__technical_owner", "created_by"
         )
     )

@@ -16,8 +16,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from apps.accounts import permissions
 from apps.core.concurrency import check_version
+from apps.incidents import permissions
 from apps.incidents.models import (
     ART73_DAYS,
     PHASE_FIELDS,

@@ -19,18 +19,17 @@ from django.utils import timezone
 from django.views import View
 from django.views.generic import DetailView
 
-from apps.accounts import permissions
 from apps.core import selectors as core_selectors
 from apps.core.charts import line_chart
 from apps.core.ids import parse_id
 from apps.core.spreadsheets import spreadsheet_row
-from apps.core.views import (
+from apps.core.views.generic import (
     FilteredListView,
     ObjectHistoryView,
     ServiceFormView,
     add_service_errors,
 )
-from apps.incidents import selectors, services
+from apps.incidents import permissions, selectors, services
 from apps.incidents.filters import IncidentFilterSet
 from apps.incidents.forms import IncidentForm, LinkRiskForm, PhaseForm, RaiseLikelihoodForm
 from apps.incidents.models import (
@@ -42,6 +41,7 @@ from apps.incidents.models import (
     Severity,
 )
 from apps.mitigations.forms import RiskPanelAddForm
+from apps.risks import permissions as risk_permissions
 from apps.systems.models import AISystem
 
 HISTORY_ON_DETAIL_PAGE = 20
@@ -283,7 +283,7 @@ class IncidentDetailView(LoginRequiredMixin, IncidentObjectMixin, DetailView):
                         "added_after": risk.created_at > incident.created_at,
                         "can_raise": can_edit
                         and risk.residual_likelihood < 5
-                        and permissions.can_edit_risk(user, risk),
+                        and risk_permissions.can_edit_risk(user, risk),
                         "raise_form": RaiseLikelihoodForm(risk=risk),
                     }
                     for risk in risks
@@ -361,7 +361,7 @@ class IncidentCreateView(ServiceFormView):
         if pk is None:
             return None
         return get_object_or_404(
-            permissions.visible_systems(self.request.user).select_related("team"), pk=pk
+            AISystem.objects.visible_to(self.request.user).select_related("team"), pk=pk
         )
 
     def get(self, request, *args, **kwargs):
@@ -514,7 +514,7 @@ class RaiseLikelihoodView(_IncidentActionView):
             selectors.materialised_risks_of(incident).select_related("system__team"),
             pk=self.kwargs["risk_pk"],
         )
-        if not permissions.can_edit_risk(request.user, risk):
+        if not risk_permissions.can_edit_risk(request.user, risk):
             raise PermissionDenied(f"{risk.reference} is archived or read-only for you.")
         form = RaiseLikelihoodForm(request.POST, risk=risk)
         if not form.is_valid():

@@ -12,10 +12,11 @@ from apps.core.filters import SearchFilterMixin, UTCIsoDateTimeFilter
 from apps.core.ids import MAX_ID
 from apps.mitigations.choices import OPEN_STATUSES, DefenceLayer, MitigationKind, MitigationStatus
 from apps.mitigations.models import Mitigation
+from apps.systems.models import AISystem
 
 
 def _visible_systems(request):
-    return permissions.visible_systems(request.user if request else None).order_by("name")
+    return AISystem.objects.visible_to(request.user if request else None).order_by("name")
 
 
 def _visible_teams(request):

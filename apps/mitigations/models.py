@@ -7,6 +7,7 @@ from django.db.models import Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from apps.accounts.permissions import TeamScopedQuerySet
 from apps.core.links import reverse_pk
 from apps.core.models import Evidence, ReferenceMixin, TimeStampedModel, VersionedModel
 from apps.mitigations.choices import (
@@ -18,6 +19,10 @@ from apps.mitigations.choices import (
 )
 
 __all__ = ["DefenceLayer", "Mitigation", "MitigationKind", "MitigationStatus"]
+
+
+class MitigationQuerySet(TeamScopedQuerySet):
+    team_path = "system__team"
 
 
 class Mitigation(ReferenceMixin, VersionedModel, TimeStampedModel):
@@ -53,6 +58,8 @@ class Mitigation(ReferenceMixin, VersionedModel, TimeStampedModel):
     )
 
     history = HistoricalRecords(excluded_fields=["updated_at"], m2m_fields=[risks])
+
+    objects = MitigationQuerySet.as_manager()
 
     class Meta:
         ordering = ["due_date", "title"]

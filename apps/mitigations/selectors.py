@@ -31,14 +31,14 @@ def _live_evidence_count() -> Coalesce:
 def mitigation_list(user) -> QuerySet[Mitigation]:
     """The mitigations a user may see, with what the list shows joined in (no per-row queries)."""
     return (
-        permissions.visible_mitigations(user)
+        Mitigation.objects.visible_to(user)
         .select_related("system", "system__team", "owner")
         .annotate(risk_count=Count("risks", distinct=True), evidence_count=_live_evidence_count())
     )
 
 
 def mitigation_detail(user) -> QuerySet[Mitigation]:
-    return permissions.visible_mitigations(user).select_related(
+    return Mitigation.objects.visible_to(user).select_related(
         "system", "system__team", "owner", "created_by"
     )
 

@@ -10,10 +10,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from apps.accounts import permissions
 from apps.core.concurrency import check_version
+from apps.mitigations import permissions
 from apps.mitigations.choices import MitigationStatus
 from apps.mitigations.models import Mitigation
+from apps.systems import permissions as system_permissions
 from apps.systems.models import AISystem
 
 EDITABLE_FIELDS = [
@@ -63,7 +64,7 @@ def create_mitigation(
     *, system: AISystem, by, data: dict[str, Any], risks: Iterable = (), reason: str = ""
 ) -> Mitigation:
     """Plan a mitigation for a system, treating some of its risks."""
-    if not permissions.can_edit_system(by, system):
+    if not system_permissions.can_edit_system(by, system):
         raise PermissionDenied("Only contributors of the system's team can plan its mitigations.")
     risks = _check_same_system(system, risks)
     mitigation = Mitigation(system=system, created_by=by)

@@ -16,12 +16,16 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.generic import DetailView, TemplateView, View
 
-from apps.accounts import permissions
 from apps.core import services as core_services
 from apps.core.ids import parse_id
 from apps.core.models import Evidence
-from apps.core.views import FilteredListView, ObjectHistoryView, ServiceFormView, add_service_errors
-from apps.mitigations import selectors, services
+from apps.core.views.generic import (
+    FilteredListView,
+    ObjectHistoryView,
+    ServiceFormView,
+    add_service_errors,
+)
+from apps.mitigations import permissions, selectors, services
 from apps.mitigations.choices import MitigationStatus
 from apps.mitigations.filters import MitigationFilterSet
 from apps.mitigations.forms import (
@@ -32,6 +36,10 @@ from apps.mitigations.forms import (
     StatusForm,
 )
 from apps.mitigations.models import Mitigation
+from apps.risks import permissions as risk_permissions
+from apps.risks.models import Risk
+from apps.systems import permissions as system_permissions
+from apps.systems.models import AISystem
 
 HISTORY_ON_DETAIL_PAGE = 20
 PANEL_ID = "mitigations-panel"
@@ -69,7 +77,7 @@ def _check_can_edit(user, mitigation: Mitigation) -> None:
 
 
 def _check_can_edit_risk(user, risk) -> None:
-    if permissions.can_edit_risk(user, risk):
+    if risk_permissions.can_edit_risk(user, risk):
         return
     if risk.system.is_archived:
         raise PermissionDenied(f"{risk.system.reference} is archived: it is read-only.")
@@ -95,9 +103,7 @@ class RiskObjectMixin:
     def get_risk(self):
         if not hasattr(self, "_risk"):
             self._risk = get_object_or_404(
-                permissions.visible_risks(self.request.user).select_related(
-                    "system", "system__team"
-                ),
+                Risk.objects.visible_to(self.request.user).select_related("system", "system__team"),
                 pk=self.kwargs["risk_pk"],
             )
         return self._risk
@@ -115,7 +121,7 @@ class MitigationListView(FilteredListView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         # A contributor of some team (or an administrator) can plan mitigations somewhere.
-        context["can_create"] = permissions.can_create_system(self.request.user)
+        context["can_create"] = system_permissions.can_create_system(self.request.user)
         return context
 
 
@@ -171,10 +177,10 @@ class MitigationCreateView(ServiceFormView):
 
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated:
-            if not permissions.can_create_system(request.user):
+            if not system_permissions.can_create_system(request.user):
                 raise PermissionDenied("Only contributors of a team can plan mitigations.")
             self.system = self._get_system()
-            if self.system is not None and not permissions.can_edit_system(
+            if self.system is not None and not system_permissions.can_edit_system(
                 request.user, self.system
             ):
                 raise PermissionDenied(
@@ -189,7 +195,7 @@ class MitigationCreateView(ServiceFormView):
         if pk is None:
             return None
         return get_object_or_404(
-            permissions.visible_systems(self.request.user).select_related("team"), pk=pk
+            AISystem.objects.visible_to(self.request.user).select_related("team"), pk=pk
         )
 
     def get(self, request, *args, **kwargs):
@@ -289,7 +295,7 @@ class SetStatusView(LoginRequiredMixin, MitigationObjectMixin, View):
             if parse_id(risk_pk) is None:
                 return HttpResponse("Unknown risk.", status=400)
             risk = get_object_or_404(
-                permissions.visible_risks(request.user).select_related("system", "system__team"),
+                Risk.objects.visible_to(request.user).select_related("system", "system__team"),
                 pk=risk_pk,
                 system_id=mitigation.system_id,
             )
@@ -405,7 +411,7 @@ def risk_panel_context(request, risk, *, add_form=None, link_form=None, notice=N
     endpoints render the same template as an htmx fragment.
     """
     user = request.user
-    can_edit = permissions.can_edit_risk(user, risk)
+    can_edit = risk_permissions.can_edit_risk(user, risk)
     mitigations = list(selectors.mitigations_of_risk(risk))
     panel = {
         "risk": risk,

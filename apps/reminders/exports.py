@@ -145,7 +145,7 @@ def write_team_plan_pdfs(job: ExportJob, output) -> tuple[str, int]:
     team = team_of(job.user, job.params)
     systems = (
         list(
-            permissions.visible_systems(job.user)
+            AISystem.objects.visible_to(job.user)
             .active()
             .filter(team=team)
             .select_related("team", "business_owner", "technical_owner")

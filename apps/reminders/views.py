@@ -11,7 +11,7 @@ from django.views import View
 from django.views.generic import DetailView, ListView
 
 from apps.accounts import permissions
-from apps.core.views import PaginationMixin
+from apps.core.views.generic import PaginationMixin
 from apps.reminders import selectors, services
 from apps.reminders.forms import DigestPreferenceForm
 from apps.reminders.models import ExportKind

@@ -7,6 +7,11 @@ class ReviewsConfig(AppConfig):
     verbose_name = "Reviews"
 
     def ready(self):
+        from apps.reviews.panels import register_panels
+        from apps.reviews.permissions import register_rules
+
+        register_rules()
+        register_panels()
         from apps.core.audit import register_detail_url
         from apps.reviews.models import (
             ChecklistItem,

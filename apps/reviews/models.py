@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from apps.accounts.permissions import TeamScopedQuerySet
 from apps.core.models import Evidence, Level, ReferenceMixin, TimeStampedModel
 
 
@@ -195,6 +196,10 @@ class ChecklistItem(TimeStampedModel):
 
 
 # --- Reviews --------------------------------------------------------------------------------------
+class ReviewQuerySet(TeamScopedQuerySet):
+    team_path = "system__team"
+
+
 class Review(ReferenceMixin, TimeStampedModel):
     """The committee's review of one system's safety plan, through one or more versions."""
 
@@ -230,6 +235,8 @@ class Review(ReferenceMixin, TimeStampedModel):
     closed_at = models.DateTimeField(null=True, blank=True)
 
     history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    objects = ReviewQuerySet.as_manager()
 
     class Meta:
         ordering = ["-submitted_at", "-pk"]

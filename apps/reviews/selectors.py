@@ -18,7 +18,6 @@ from django.db.models import (
 )
 from django.utils import timezone
 
-from apps.accounts import permissions
 from apps.accounts.models import User
 from apps.core import services as core_services
 from apps.core.models import AuditEvent, Evidence
@@ -59,14 +58,14 @@ def _with_progress(queryset: QuerySet[Review]) -> QuerySet[Review]:
 def review_list(user) -> QuerySet[Review]:
     """The reviews a user may see, with what the list shows joined in (no per-row queries)."""
     return _with_progress(
-        permissions.visible_reviews(user).select_related(
+        Review.objects.visible_to(user).select_related(
             "system__team", "submitted_by", "current_version"
         )
     )
 
 
 def review_detail(user) -> QuerySet[Review]:
-    return permissions.visible_reviews(user).select_related(
+    return Review.objects.visible_to(user).select_related(
         "system__team",
         "system__business_owner",
         "system__technical_owner",

@@ -22,12 +22,11 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from apps.accounts import permissions
 from apps.core import services as core_services
 from apps.core.models import Level
 from apps.mitigations.choices import DefenceLayer, MitigationKind, MitigationStatus
 from apps.mitigations.models import Mitigation
-from apps.reviews import tasks
+from apps.reviews import permissions, tasks
 from apps.reviews.models import (
     OPEN_STATUSES,
     ChecklistItem,

@@ -20,11 +20,10 @@ from django.utils import timezone
 from django.views import View
 from django.views.generic import DetailView, ListView, TemplateView
 
-from apps.accounts import permissions
 from apps.core.ids import parse_id
 from apps.core.models import Evidence
 from apps.core.spreadsheets import spreadsheet_row
-from apps.core.views import (
+from apps.core.views.generic import (
     FilteredListView,
     ObjectHistoryView,
     PaginationMixin,
@@ -32,7 +31,7 @@ from apps.core.views import (
     add_service_errors,
 )
 from apps.mitigations.forms import EvidenceForm
-from apps.reviews import pdf, selectors, services
+from apps.reviews import pdf, permissions, selectors, services
 from apps.reviews.filters import ReviewFilterSet
 from apps.reviews.forms import (
     AssignReviewersForm,
@@ -51,6 +50,7 @@ from apps.reviews.models import (
     ReviewStatus,
 )
 from apps.reviews.plan import assemble_plan, compare_plans, plan_sections
+from apps.systems import permissions as system_permissions
 from apps.systems import selectors as system_selectors
 from apps.systems.models import AISystem
 
@@ -696,7 +696,7 @@ class _ChecklistEvidenceMixin:
         if not hasattr(self, "_item"):
             self._item = get_object_or_404(
                 ChecklistItem.objects.filter(
-                    system__in=permissions.visible_systems(self.request.user)
+                    system__in=AISystem.objects.visible_to(self.request.user)
                 ).select_related("system"),
                 pk=self.kwargs["item_pk"],
             )
@@ -756,7 +756,7 @@ class _LinkView(LoginRequiredMixin, View):
     def get(self, request, pk):
         obj = get_object_or_404(self.model.objects.select_related(*self.related), pk=pk)
         system = self.system_of(obj)
-        if not permissions.can_view_system(request.user, system):
+        if not system_permissions.can_view_system(request.user, system):
             raise Http404("No such record.")
         return redirect(self.target(obj))
 

@@ -7,6 +7,11 @@ class RisksConfig(AppConfig):
     verbose_name = "Risks"
 
     def ready(self):
+        from apps.risks.panels import register_panels
+        from apps.risks.permissions import register_rules
+
+        register_rules()
+        register_panels()
         from apps.core.audit import register_detail_url
         from apps.risks.models import Risk, RiskAcceptance
 

@@ -22,14 +22,14 @@ from apps.risks.models import (
     RiskTemplate,
     Treatment,
 )
-from apps.systems.models import AIKind
+from apps.systems.models import AIKind, AISystem
 
 
 def _visible_systems(request):
     if request is None:
-        return permissions.visible_systems(None)
+        return AISystem.objects.visible_to(None)
     return (
-        permissions.visible_systems(request.user).active().select_related("team").order_by("name")
+        AISystem.objects.visible_to(request.user).active().select_related("team").order_by("name")
     )
 
 

@@ -35,8 +35,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
 
-from apps.accounts import permissions
-from apps.risks import services
+from apps.risks import permissions, services
 from apps.risks.models import FrameworkReference, Risk, RiskCategory, RiskStatus, Treatment
 
 CSV = "csv"

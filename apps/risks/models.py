@@ -16,9 +16,11 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from apps.accounts.permissions import TeamScopedQuerySet
 from apps.core.links import reverse_pk
 from apps.core.models import (
     ArchivableModel,
+    ArchivableQuerySet,
     ConstraintErrorFieldsMixin,
     Level,
     ReferenceMixin,
@@ -288,6 +290,10 @@ class RiskTemplateMitigation(models.Model):
 
 
 # --- Risks ----------------------------------------------------------------------------------------
+class RiskQuerySet(ArchivableQuerySet, TeamScopedQuerySet):
+    team_path = "system__team"
+
+
 class Risk(
     ConstraintErrorFieldsMixin, ReferenceMixin, ArchivableModel, VersionedModel, TimeStampedModel
 ):
@@ -361,6 +367,8 @@ class Risk(
         excluded_fields=["updated_at", "has_mitigation_in_place"],
         m2m_fields=[framework_references],
     )
+
+    objects = RiskQuerySet.as_manager()
 
     class Meta:
         ordering = ["-residual_score", "title"]
@@ -460,6 +468,10 @@ class AcceptanceStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", "Withdrawn"
 
 
+class RiskAcceptanceQuerySet(TeamScopedQuerySet):
+    team_path = "risk__system__team"
+
+
 class RiskAcceptance(ReferenceMixin, models.Model):
     """A request to accept a risk as it is, and the committee's decision on it."""
 
@@ -488,6 +500,8 @@ class RiskAcceptance(ReferenceMixin, models.Model):
     decision_comment = models.TextField(blank=True)
 
     history = HistoricalRecords()
+
+    objects = RiskAcceptanceQuerySet.as_manager()
 
     class Meta:
         ordering = ["-requested_at"]

@@ -26,14 +26,12 @@ from apps.systems.models import AISystem
 # --- The register (the lead's section) -----------------------------------------------------------
 def risk_list(user) -> QuerySet[Risk]:
     """The risks a user may see, with what the register shows joined in (no per-row queries)."""
-    return permissions.visible_risks(user).select_related(
-        "system__team", "category__parent", "owner"
-    )
+    return Risk.objects.visible_to(user).select_related("system__team", "category__parent", "owner")
 
 
 def risk_detail(user) -> QuerySet[Risk]:
     return (
-        permissions.visible_risks(user)
+        Risk.objects.visible_to(user)
         .select_related(
             "system__team",
             "system__business_owner",
@@ -99,7 +97,7 @@ def export_rows(queryset: QuerySet[Risk]):
 
 
 def acceptance_list(user) -> QuerySet[RiskAcceptance]:
-    return RiskAcceptance.objects.filter(risk__in=permissions.visible_risks(user)).select_related(
+    return RiskAcceptance.objects.filter(risk__in=Risk.objects.visible_to(user)).select_related(
         "risk__system__team", "requested_by", "decided_by"
     )
 

@@ -28,12 +28,12 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
-from apps.accounts import permissions
 from apps.core import audit
 from apps.core.concurrency import check_version
 from apps.core.models import Level
 from apps.mitigations.choices import MitigationStatus
 from apps.mitigations.models import Mitigation
+from apps.risks import permissions
 from apps.risks.models import (
     AcceptanceStatus,
     FrameworkReference,

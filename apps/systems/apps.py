@@ -7,6 +7,9 @@ class SystemsConfig(AppConfig):
     verbose_name = "AI systems"
 
     def ready(self):
+        from apps.systems.permissions import register_rules
+
+        register_rules()
         from apps.core.audit import register_detail_url
         from apps.systems.models import AISystem
 

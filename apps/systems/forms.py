@@ -8,7 +8,7 @@ from django.db.models import Q
 
 from apps.accounts import permissions
 from apps.accounts.models import Team
-from apps.core.forms import ChangeReasonFormMixin
+from apps.core.forms import RecordForm
 from apps.systems.models import (
     AFFECTED_PARTY_LABELS,
     DATA_CATEGORY_LABELS,
@@ -26,7 +26,7 @@ class UserChoiceField(forms.ModelChoiceField):
         return f"{obj.full_name} ({obj.email})" if obj.full_name else obj.email
 
 
-class AISystemForm(ChangeReasonFormMixin, forms.ModelForm):
+class AISystemForm(RecordForm):
     class Meta:
         model = AISystem
         fields = EDITABLE_FIELDS
@@ -145,6 +145,3 @@ class AISystemForm(ChangeReasonFormMixin, forms.ModelForm):
         elif tier and tier != EUAIActTier.HIGH_RISK:
             cleaned["eu_ai_act_area"] = ""
         return cleaned
-
-    def system_data(self) -> dict:
-        return {name: self.cleaned_data[name] for name in self._meta.fields}

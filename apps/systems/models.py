@@ -5,9 +5,11 @@ from django.db import models
 from django.db.models.functions import Lower
 from simple_history.models import HistoricalRecords
 
+from apps.accounts.permissions import TeamScopedQuerySet
 from apps.core.links import reverse_pk
 from apps.core.models import (
     ArchivableModel,
+    ArchivableQuerySet,
     ConstraintErrorFieldsMixin,
     Level,
     ReferenceMixin,
@@ -84,6 +86,10 @@ AFFECTED_PARTY_LABELS = {
     "affects_employees": "employees",
     "affects_public": "the public",
 }
+
+
+class AISystemQuerySet(ArchivableQuerySet, TeamScopedQuerySet):
+    team_path = "team"
 
 
 class AISystem(
@@ -214,6 +220,8 @@ class AISystem(
     )
 
     history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    objects = AISystemQuerySet.as_manager()
 
     class Meta:
         verbose_name = "AI system"

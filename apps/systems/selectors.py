@@ -4,20 +4,30 @@ from __future__ import annotations
 
 from django.db.models import Max, QuerySet
 
-from apps.accounts import permissions
 from apps.systems.models import AISystem
 
 
 def system_list(user) -> QuerySet[AISystem]:
     """The systems a user may see, with what the list shows joined in (no per-row queries)."""
-    return permissions.visible_systems(user).select_related(
+    return AISystem.objects.visible_to(user).select_related(
         "team", "business_owner", "technical_owner"
     )
 
 
 def system_detail(user) -> QuerySet[AISystem]:
-    return permissions.visible_systems(user).select_related(
+    return AISystem.objects.visible_to(user).select_related(
         "team", "business_owner", "technical_owner", "created_by", "archived_by"
+    )
+
+
+def systems_open_for_records(user) -> QuerySet[AISystem]:
+    """The active systems of the teams in which the person may write, by team: what the
+    chooser offers before a risk, mitigation or incident is created under one."""
+    return (
+        AISystem.objects.active()
+        .writable_by(user)
+        .select_related("team")
+        .order_by("team__name", "name")
     )
 
 

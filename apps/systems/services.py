@@ -15,10 +15,10 @@ from django.db import transaction
 from django.db.models import DateField, ExpressionWrapper, F
 from django.utils import timezone
 
-from apps.accounts import permissions
+from apps.accounts import permissions as roles
 from apps.core.concurrency import check_version
 from apps.core.models import GovernanceSettings, Level
-from apps.systems import selectors
+from apps.systems import permissions, selectors
 from apps.systems.models import AISystem, EUAIActTier
 
 # Fields a person fills in; everything else on AISystem is derived or bookkeeping.
@@ -93,7 +93,7 @@ def create_system(*, by, data: dict[str, Any], reason: str = "") -> AISystem:
     """Register a new AI system in one of the creator's teams."""
     system = AISystem(created_by=by)
     _assign(system, data)
-    if system.team_id is None or not permissions.can_write_team(by, system.team_id):
+    if system.team_id is None or not roles.can_write_team(by, system.team_id):
         raise PermissionDenied("You can only register systems for a team you contribute to.")
     apply_derived_fields(system)
     _validate(system)
@@ -118,7 +118,7 @@ def update_system(
     check_version(system, expected_version, data)
     old_team_id = system.team_id
     _assign(system, data)
-    if system.team_id != old_team_id and not permissions.can_write_team(by, system.team_id):
+    if system.team_id != old_team_id and not roles.can_write_team(by, system.team_id):
         raise PermissionDenied("You can only move a system to a team you contribute to.")
     apply_derived_fields(system, highest_residual_level=selectors.highest_residual_level(system))
     _validate(system)

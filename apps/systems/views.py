@@ -1,75 +1,55 @@
-"""Pages of the AI system inventory: thin, calling selectors and services."""
+"""Pages of the AI system inventory: declarations on the generic views of :mod:`apps.core`.
 
-from django.contrib import messages
-from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.shortcuts import get_object_or_404, redirect
-from django.views.generic import DetailView, TemplateView
+A system's page shows what other apps plug into it (its safety plan, risks, mitigations and
+incidents: see each app's ``panels.py``). The chooser that other apps show before creating a
+record under a system (:class:`SystemChildCreateView`) lives here, once.
+"""
 
-from apps.accounts import permissions
-from apps.core import selectors as core_selectors
+from __future__ import annotations
+
+from typing import ClassVar
+
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import render
+
 from apps.core.ids import parse_id
-from apps.core.views import FilteredListView, ObjectHistoryView, ServiceFormView
-from apps.incidents import selectors as incident_selectors
-from apps.mitigations import selectors as mitigation_selectors
-from apps.reviews import selectors as review_selectors
-from apps.risks import selectors as risk_selectors
-from apps.systems import selectors, services
+from apps.core.views.generic import (
+    ObjectArchiveView,
+    ObjectEditView,
+    ObjectHistoryView,
+    ObjectListView,
+    ObjectView,
+    ParentCreateView,
+    ServiceFormView,
+)
+from apps.systems import permissions, selectors, services
 from apps.systems.filters import SystemFilterSet
 from apps.systems.forms import AISystemForm
 from apps.systems.models import AISystem
 
-HISTORY_ON_DETAIL_PAGE = 20
 
-
-class SystemObjectMixin:
-    """Finds the system among those the user may see: another team's system is a 404."""
-
-    def get_system(self) -> AISystem:
-        if not hasattr(self, "_system"):
-            self._system = get_object_or_404(
-                selectors.system_detail(self.request.user), pk=self.kwargs["pk"]
-            )
-        return self._system
-
-
-class SystemListView(FilteredListView):
+class SystemListView(ObjectListView):
+    model = AISystem
+    selector = staticmethod(selectors.system_list)
     filterset_class = SystemFilterSet
     template_name = "systems/list.html"
     partial_template_name = "systems/_list_results.html"
 
-    def get_base_queryset(self):
-        return selectors.system_list(self.request.user)
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["can_create_system"] = permissions.can_create_system(self.request.user)
-        return context
+    def get_extra_context(self):
+        return {"can_create_system": permissions.can_create_system(self.request.user)}
 
 
-class SystemDetailView(LoginRequiredMixin, SystemObjectMixin, DetailView):
-    template_name = "systems/detail.html"
-    context_object_name = "system"
+class SystemView(ObjectView):
+    model = AISystem
+    selector = staticmethod(selectors.system_detail)
+    record_name = "system"
 
-    def get_object(self, queryset=None):
-        return self.get_system()
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        user = self.request.user
-        history = core_selectors.history_of(self.object)
-        context["history"] = history[:HISTORY_ON_DETAIL_PAGE]
-        context["history_truncated"] = history.count() > HISTORY_ON_DETAIL_PAGE
-        context["can_edit"] = permissions.can_edit_system(user, self.object)
-        context["can_archive"] = permissions.can_archive_system(user, self.object)
-        context["can_add_risk"] = permissions.can_create_risk(user, self.object)
-        context["plan_status"] = review_selectors.plan_status(self.object)
-        context["can_submit_plan"] = permissions.can_submit_safety_plan(user, self.object)
-        context["risks"] = risk_selectors.risks_of_system(self.object)
-        context["mitigations"] = mitigation_selectors.mitigations_of_system(self.object)
-        context["incidents"] = incident_selectors.incidents_of_system(self.object)
-        context["can_log_incident"] = permissions.can_create_incident(user, self.object)
-        return context
+    def get_extra_context(self):
+        user, system = self.request.user, self.object
+        return {
+            "can_edit": permissions.can_edit_system(user, system),
+            "can_archive": permissions.can_archive_system(user, system),
+        }
 
 
 class SystemCreateView(ServiceFormView):
@@ -93,80 +73,73 @@ class SystemCreateView(ServiceFormView):
     def perform(self, form):
         return services.create_system(
             by=self.request.user,
-            data=form.system_data(),
+            data=form.service_data(),
             reason=form.cleaned_data["change_reason"],
         )
 
 
-class SystemEditView(SystemObjectMixin, ServiceFormView):
-    template_name = "systems/form.html"
+class SystemEditView(ObjectEditView):
+    model = AISystem
+    selector = staticmethod(selectors.system_detail)
+    record_name = "system"
     form_class = AISystemForm
-    success_message = "Your changes to {obj.reference} are saved."
-
-    def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated:
-            system = self.get_system()
-            if not permissions.can_edit_system(request.user, system):
-                raise PermissionDenied(
-                    "This system is archived."
-                    if system.is_archived
-                    else "You cannot edit this system."
-                )
-        return super().dispatch(request, *args, **kwargs)
+    service = staticmethod(services.update_system)
 
     def get_form_kwargs(self):
-        kwargs = super().get_form_kwargs()
-        kwargs["user"] = self.request.user
-        kwargs["instance"] = self.get_system()
-        return kwargs
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["system"] = self.get_system()
-        return context
-
-    def perform(self, form):
-        return services.update_system(
-            system=self.get_system(),
-            by=self.request.user,
-            data=form.system_data(),
-            reason=form.cleaned_data["change_reason"],
-            expected_version=form.expected_version,
-        )
+        return {**super().get_form_kwargs(), "user": self.request.user}
 
 
-class SystemArchiveView(LoginRequiredMixin, SystemObjectMixin, TemplateView):
-    """GET asks for confirmation; POST archives (or restores an archived system)."""
-
-    template_name = "systems/archive_confirm.html"
-
-    def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated and not permissions.can_archive_system(
-            request.user, self.get_system()
-        ):
-            raise PermissionDenied("You cannot archive or restore this system.")
-        return super().dispatch(request, *args, **kwargs)
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["system"] = self.get_system()
-        return context
-
-    def post(self, request, *args, **kwargs):
-        system = self.get_system()
-        reason = request.POST.get("reason", "").strip()[:255]
-        try:
-            if system.is_archived:
-                system = services.restore_system(system=system, by=request.user, reason=reason)
-                messages.success(request, f"{system.reference} is back in the inventory.")
-            else:
-                system = services.archive_system(system=system, by=request.user, reason=reason)
-                messages.success(request, f"{system.reference} is archived; nothing was deleted.")
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
-        return redirect(system.get_absolute_url())
+class SystemArchiveView(ObjectArchiveView):
+    model = AISystem
+    selector = staticmethod(selectors.system_detail)
+    record_name = "system"
+    archive_service = staticmethod(services.archive_system)
+    restore_service = staticmethod(services.restore_system)
+    restored_message = "{obj.reference} is back in the inventory."
 
 
-class SystemHistoryView(SystemObjectMixin, ObjectHistoryView):
-    def get_object(self):
-        return self.get_system()
+class SystemHistoryView(ObjectHistoryView):
+    model = AISystem
+
+
+# --- Creating a record under a system -------------------------------------------------------------
+class SystemChildCreateView(ParentCreateView):
+    """Create a record of another app under ``?system=<pk>``; without one, the person first
+    chooses among the active systems of the teams they contribute to (one chooser page,
+    ``systems/choose_system.html``, for every kind of record).
+
+    Subclasses set what the chooser says: ``chooser_title`` (“Add a risk”), ``chooser_question``,
+    ``chooser_empty`` (when the person has no system to choose), ``chooser_refusal`` (when they
+    may create this kind of record nowhere), ``chooser_list_url`` (the list it belongs to) and,
+    for a rule of the system, ``parent_action`` (e.g. ``"add_risk"``).
+    """
+
+    parent_model = AISystem
+    parent_param = "system"
+    chooser_title: ClassVar[str] = ""
+    chooser_question: ClassVar[str] = "Which AI system is it for?"
+    chooser_empty: ClassVar[str] = "None of your teams has an active AI system yet."
+    chooser_refusal: ClassVar[str] = "Only contributors of a team can do this."
+    chooser_list_url: ClassVar[str] = "systems:list"
+    chooser_keeps: ClassVar[tuple[str, ...]] = ()  # query parameters carried to the form
+
+    def get_parent_queryset(self):
+        return AISystem.objects.visible_to(self.request.user).select_related("team")
+
+    def refuse_without_parent(self):
+        if not permissions.can_create_system(self.request.user):
+            raise PermissionDenied(self.chooser_refusal)
+
+    def choose_parent(self, request):
+        kept = {name: request.GET[name] for name in self.chooser_keeps if request.GET.get(name)}
+        context = {
+            "systems": selectors.systems_open_for_records(request.user),
+            "title": self.chooser_title,
+            "question": self.chooser_question,
+            "empty": self.chooser_empty,
+            "list_url": self.chooser_list_url,
+            "action_url": request.path,
+            "kept": kept,
+        }
+        status = 200 if request.method in ("GET", "HEAD") else 400
+        return render(request, "systems/choose_system.html", context, status=status)

@@ -4,7 +4,7 @@ clients that authenticate as each role with a real token."""
 import pytest
 from rest_framework.test import APIClient
 
-from apps.accounts.tokens import create_token
+from apps.accounts.services import create_token
 from tests.factories import AISystemFactory, MitigationFactory, RiskFactory
 
 RELAXED_RATES = {"user": "100000/minute", "anon": "100000/minute"}

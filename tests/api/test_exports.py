@@ -10,7 +10,6 @@ import openpyxl
 import pytest
 from django.urls import reverse
 
-from apps.accounts import permissions
 from apps.core.models import Level
 from apps.risks.api.exports import RiskExporter
 from apps.risks.api.filters import RiskAPIFilterSet
@@ -83,7 +82,7 @@ def expected_refs(user, query):
     request = RequestFactory().get("/", query)
     request.user = user
     filterset = RiskAPIFilterSet(
-        request.GET, queryset=permissions.visible_risks(user), request=request
+        request.GET, queryset=Risk.objects.visible_to(user), request=request
     )
     assert filterset.is_valid(), filterset.errors
     return [risk.reference for risk in filterset.qs]

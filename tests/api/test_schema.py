@@ -16,7 +16,7 @@ from schemathesis.checks import (
     status_code_conformance,
 )
 
-from apps.accounts.tokens import create_token
+from apps.accounts.services import create_token
 
 pytestmark = pytest.mark.django_db
 

@@ -10,7 +10,8 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from apps.accounts.tokens import APIToken, create_token, revoke_token
+from apps.accounts.models import APIToken
+from apps.accounts.services import create_token, revoke_token
 from apps.core.models import AuditEvent
 
 pytestmark = pytest.mark.django_db

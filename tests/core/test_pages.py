@@ -15,7 +15,7 @@ def test_people_sign_in_with_their_email_address(client, contributor):
         {"username": contributor.email.upper(), "password": "correct-horse-battery-staple"},
     )
     assert response.status_code == 302
-    assert response.url == reverse("core:home")
+    assert response.url == reverse("dashboard:home")
 
 
 def test_a_wrong_password_is_refused_with_a_message(client, contributor):
@@ -33,7 +33,7 @@ def test_signing_out_needs_a_post(client_for):
 def test_home_shows_my_teams_and_their_systems(client_for, team, other_team):
     AISystemFactory(team=team, name="Support chatbot")
     AISystemFactory(team=other_team, name="Credit scorer")
-    response = client_for("contributor").get(reverse("core:home"))
+    response = client_for("contributor").get(reverse("dashboard:home"))
     assertContains(response, "Customer Experience")
     assertContains(response, "Support chatbot")
     assertNotContains(response, "Credit scorer")
@@ -41,22 +41,22 @@ def test_home_shows_my_teams_and_their_systems(client_for, team, other_team):
 
 
 def test_home_offers_registration_in_an_empty_team(client_for, team):
-    response = client_for("contributor").get(reverse("core:home"))
+    response = client_for("contributor").get(reverse("dashboard:home"))
     assertContains(response, "No AI system registered for this team yet")
     assertContains(response, f"{reverse('systems:create')}?team={team.pk}")
 
 
 def test_home_shows_the_whole_organisation_to_the_committee(client_for, team, other_team):
     AISystemFactory(team=other_team)
-    response = client_for("committee_member").get(reverse("core:home"))
+    response = client_for("committee_member").get(reverse("dashboard:home"))
     assertContains(response, "The whole organisation")
     assertContains(response, "Credit Risk")
 
 
 def test_navigation_offers_the_audit_log_only_to_global_readers(client_for, team):
     audit_url = reverse("core:audit_log")
-    assertContains(client_for("auditor").get(reverse("core:home")), audit_url)
-    assertNotContains(client_for("contributor").get(reverse("core:home")), audit_url)
+    assertContains(client_for("auditor").get(reverse("dashboard:home")), audit_url)
+    assertNotContains(client_for("contributor").get(reverse("dashboard:home")), audit_url)
 
 
 def test_profile_lists_roles_and_teams(client_for, team):

@@ -12,7 +12,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from apps.accounts.tokens import APIToken
+from apps.accounts.models import APIToken
 from tests.e2e.conftest import assert_page_is_whole, screenshot
 from tests.factories import AISystemFactory, RiskFactory
 

@@ -554,7 +554,7 @@ def test_the_system_page_lists_its_incidents(client_for, incident, system):
 
 
 def test_the_navigation_offers_incidents(client_for, team):
-    response = client_for("viewer").get(reverse("core:home"))
+    response = client_for("viewer").get(reverse("dashboard:home"))
     assertContains(response, reverse("incidents:list"))
 
 

@@ -760,7 +760,7 @@ def test_empty_list_shows_a_helpful_empty_state(client_for, system):
 
 
 def test_navbar_links_to_the_mitigations(client_for):
-    response = client_for("viewer").get(reverse("core:home"))
+    response = client_for("viewer").get(reverse("dashboard:home"))
     assertContains(response, f'href="{reverse("mitigations:list")}"')
 
 

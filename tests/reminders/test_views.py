@@ -17,7 +17,7 @@ def test_the_bell_shows_my_unread_count(client_for, contributor, viewer):
     NotificationFactory(recipient=contributor, read_at="2026-03-01T10:00:00Z")
     NotificationFactory(recipient=viewer)
 
-    response = client_for(contributor).get(reverse("core:home"))
+    response = client_for(contributor).get(reverse("dashboard:home"))
 
     assertContains(response, 'aria-label="Notifications: 3 unread"')
     assertContains(
@@ -28,7 +28,7 @@ def test_the_bell_shows_my_unread_count(client_for, contributor, viewer):
 
 
 def test_the_bell_has_no_badge_when_everything_is_read(client_for, contributor):
-    response = client_for(contributor).get(reverse("core:home"))
+    response = client_for(contributor).get(reverse("dashboard:home"))
 
     assertContains(response, 'aria-label="Notifications: none unread"')
     assertNotContains(response, 'data-testid="unread-count"')

@@ -345,7 +345,7 @@ def test_the_history_shows_who_decided_what_on_which_version(client_for, review,
 
 
 def test_the_navbar_offers_reviews(client_for, team):
-    assertContains(client_for("viewer").get(reverse("core:home")), reverse("reviews:list"))
+    assertContains(client_for("viewer").get(reverse("dashboard:home")), reverse("reviews:list"))
 
 
 def test_the_audit_log_links_decisions_to_their_review(client_for, review, committee_member):

@@ -26,7 +26,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from schemathesis.checks import not_a_server_error
 
-from apps.accounts.tokens import create_token
+from apps.accounts.services import create_token
 from apps.core.models import AuditEvent
 from apps.incidents.models import Incident
 from apps.mitigations.models import Mitigation

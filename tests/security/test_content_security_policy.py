@@ -63,7 +63,7 @@ def inline_code(html: str) -> list[str]:
 PAGES = [
     ("anonymous", "login", None),
     ("anonymous", "password_reset", None),
-    ("contributor", "core:home", None),
+    ("contributor", "dashboard:home", None),
     ("contributor", "password_change", None),
     ("contributor", "accounts:profile", None),
     ("contributor", "systems:list", None),

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from pytest_django.asserts import assertContains, assertNotContains
 
-from apps.accounts.tokens import create_token
+from apps.accounts.services import create_token
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

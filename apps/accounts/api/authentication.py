@@ -5,7 +5,7 @@ from __future__ import annotations
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
-from apps.accounts.tokens import authenticate_secret
+from apps.accounts.services import authenticate_secret
 
 KEYWORDS = ("token", "bearer")
 

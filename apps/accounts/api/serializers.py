@@ -2,8 +2,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from apps.accounts.models import Membership, Team
-from apps.accounts.tokens import MAX_TOKEN_DAYS, APIToken
+from apps.accounts.models import MAX_TOKEN_DAYS, APIToken, Membership, Team
 from apps.core.api.serializers import HistoryURLField, RelatedListField, SelfURLField
 
 

@@ -15,8 +15,8 @@ from apps.accounts.api.serializers import (
     TokenCreateSerializer,
     TokenSerializer,
 )
-from apps.accounts.models import Membership, Team
-from apps.accounts.tokens import APIToken, create_token, revoke_token
+from apps.accounts.models import APIToken, Membership, Team
+from apps.accounts.services import create_token, revoke_token
 from apps.core.api.viewsets import RecordViewSet
 
 

@@ -1,14 +1,14 @@
-"""DRF permission classes: thin adapters over :mod:`apps.accounts.permissions`.
+"""DRF permission classes: thin adapters over the rules apps register (:mod:`apps.core.rules`).
 
-What a role may do is decided there; these classes only ask. Reads are open to every signed-in
-person because each resource's queryset is already scoped to what they may see (another team's
-record is a 404, not a 403). Writes need a role that writes (auditors never do) and, on an
-existing record, the record-level check the pages use.
+What a role may do is decided by each app's ``permissions.py``; these classes only ask. Reads
+are open to every signed-in person because each resource's queryset is already scoped to what
+they may see (another team's record is a 404, not a 403). Writes need a role that writes
+(auditors never do) and, on an existing record, the record-level check the pages use.
 """
 
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
-from apps.accounts import permissions
+from apps.core import rules
 
 
 class RecordPermission(BasePermission):
@@ -20,8 +20,9 @@ class RecordPermission(BasePermission):
             return False
         if request.method in SAFE_METHODS:
             return True
-        if not permissions.may_write(user):
-            self.message = "Auditors read every record and never change any."
+        refusal = rules.refusal(user, "write")
+        if refusal:
+            self.message = refusal
             return False
         return True
 
@@ -37,6 +38,6 @@ class GlobalReadPermission(BasePermission):
     message = "The audit log is open to auditors, committee members and administrators."
 
     def has_permission(self, request, view):
-        return bool(request.user and request.user.is_authenticated) and (
-            permissions.can_view_audit_log(request.user)
+        return bool(request.user and request.user.is_authenticated) and rules.allows(
+            request.user, "view_audit_log"
         )

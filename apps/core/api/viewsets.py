@@ -31,7 +31,7 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from apps.accounts import permissions
+from apps.core import rules
 from apps.core import selectors as core_selectors
 from apps.core.api.exceptions import Conflict
 from apps.core.api.permissions import RecordPermission
@@ -128,7 +128,7 @@ class RecordViewSet(
 
     # --- write access to one record (asked by RecordPermission) ---
     def may_change(self, user, obj) -> bool:
-        return permissions.can_edit_record(user, obj)
+        return rules.allows(user, "change", obj)
 
     def retrieve(self, request, *args, **kwargs):
         obj = self.get_object()

@@ -1,6 +1,5 @@
 """Incidents as an export: one row per incident, with its phases and the risks it realised."""
 
-from apps.accounts import permissions
 from apps.core.api.exports import (
     Column,
     Exporter,
@@ -76,6 +75,6 @@ class IncidentExporter(Exporter):
     @classmethod
     def get_queryset(cls, user):
         through = Incident.materialised_risks.through
-        return permissions.visible_incidents(user).annotate(
+        return Incident.objects.visible_to(user).annotate(
             export_risks=joined_ids(through, "incident_id", "risk_id")
         )

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from apps.accounts import permissions
 from apps.core.api.serializers import (
     HistoryURLField,
     PersonSerializer,
@@ -92,7 +91,7 @@ class IncidentInputSerializer(serializers.Serializer):
 
     system = ReferenceRelatedField(
         AISystem,
-        lambda user: permissions.visible_systems(user),
+        lambda user: AISystem.objects.visible_to(user),
         required=False,
         help_text="SYS-0042 or 42; required when logging an incident, fixed afterwards.",
     )
@@ -119,12 +118,12 @@ class IncidentInputSerializer(serializers.Serializer):
     regulator_notified_at = serializers.DateTimeField(required=False, allow_null=True)
     regulator_reference = serializers.CharField(max_length=100, required=False, allow_blank=True)
     materialised_risks = serializers.ListField(
-        child=ReferenceRelatedField(Risk, lambda user: permissions.visible_risks(user)),
+        child=ReferenceRelatedField(Risk, lambda user: Risk.objects.visible_to(user)),
         required=False,
         help_text="The risks that materialised (RSK-0107 or 107); none: uncatalogued.",
     )
     follow_up_mitigations = serializers.ListField(
-        child=ReferenceRelatedField(Mitigation, lambda user: permissions.visible_mitigations(user)),
+        child=ReferenceRelatedField(Mitigation, lambda user: Mitigation.objects.visible_to(user)),
         required=False,
     )
     change_reason = serializers.CharField(

@@ -3,9 +3,8 @@ from __future__ import annotations
 from django.db.models import Prefetch
 from rest_framework import mixins
 
-from apps.accounts import permissions
 from apps.core.api.viewsets import RecordViewSet, ServiceWriteMixin
-from apps.incidents import selectors, services
+from apps.incidents import permissions, selectors, services
 from apps.incidents.api.filters import IncidentAPIFilterSet
 from apps.incidents.api.serializers import IncidentInputSerializer, IncidentSerializer
 from apps.incidents.models import Incident, ReportedVia

@@ -3,7 +3,6 @@
 from django.db.models import Count, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 
-from apps.accounts import permissions
 from apps.core.api.exports import (
     Column,
     Exporter,
@@ -63,7 +62,7 @@ class MitigationExporter(Exporter):
             .annotate(n=Count("pk"))
             .values("n")
         )
-        return permissions.visible_mitigations(user).annotate(
+        return Mitigation.objects.visible_to(user).annotate(
             export_risks=joined_ids(through, "mitigation_id", "risk_id"),
             export_risk_count=Coalesce(Subquery(count), Value(0)),
         )

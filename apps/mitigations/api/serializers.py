@@ -4,7 +4,6 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from apps.accounts import permissions
 from apps.core.api.serializers import (
     HistoryURLField,
     PersonSerializer,
@@ -75,7 +74,7 @@ class MitigationInputSerializer(serializers.Serializer):
 
     system = ReferenceRelatedField(
         AISystem,
-        lambda user: permissions.visible_systems(user),
+        lambda user: AISystem.objects.visible_to(user),
         required=False,
         help_text="SYS-0042 or 42; required when planning a mitigation, fixed afterwards.",
     )
@@ -88,7 +87,7 @@ class MitigationInputSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=MitigationStatus.choices, required=False)
     last_verified_on = serializers.DateField(required=False, allow_null=True)
     risks = serializers.ListField(
-        child=ReferenceRelatedField(Risk, lambda user: permissions.visible_risks(user)),
+        child=ReferenceRelatedField(Risk, lambda user: Risk.objects.visible_to(user)),
         required=False,
         help_text="The risks it treats (RSK-0107 or 107), all of its own system.",
     )

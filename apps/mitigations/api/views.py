@@ -3,9 +3,8 @@ from __future__ import annotations
 from django.db.models import Prefetch
 from rest_framework import mixins
 
-from apps.accounts import permissions
 from apps.core.api.viewsets import RecordViewSet, ServiceWriteMixin
-from apps.mitigations import selectors, services
+from apps.mitigations import permissions, selectors, services
 from apps.mitigations.api.filters import MitigationAPIFilterSet
 from apps.mitigations.api.serializers import MitigationInputSerializer, MitigationSerializer
 from apps.mitigations.models import Mitigation

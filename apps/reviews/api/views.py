@@ -6,10 +6,9 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
-from apps.accounts import permissions
 from apps.core.api.exceptions import Conflict
 from apps.core.api.viewsets import RecordViewSet
-from apps.reviews import selectors, services
+from apps.reviews import permissions, selectors, services
 from apps.reviews.api.filters import ReviewAPIFilterSet
 from apps.reviews.api.serializers import (
     DecisionSerializer,

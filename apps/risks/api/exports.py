@@ -3,7 +3,6 @@
 from django.db.models import Case, CharField, F, Value, When
 from django.db.models.functions import Coalesce
 
-from apps.accounts import permissions
 from apps.core.api.exports import Column, Exporter, choice_label, is_set, iso, level_word, reference
 from apps.risks.api.filters import RiskAPIFilterSet
 from apps.risks.models import Risk, RiskStatus, Treatment
@@ -92,7 +91,7 @@ class RiskExporter(Exporter):
 
     @classmethod
     def get_queryset(cls, user):
-        return permissions.visible_risks(user).annotate(
+        return Risk.objects.visible_to(user).annotate(
             export_category=Coalesce("category__parent__name", "category__name"),
             export_subcategory=Case(
                 When(category__parent__isnull=True, then=Value("")),

@@ -12,7 +12,6 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from apps.accounts import permissions
 from apps.core.api import registry
 from apps.core.api.serializers import (
     HistoryURLField,
@@ -239,7 +238,7 @@ class RiskInputSerializer(serializers.Serializer):
 
     system = ReferenceRelatedField(
         AISystem,
-        lambda user: permissions.visible_systems(user),
+        lambda user: AISystem.objects.visible_to(user),
         help_text="SYS-0042 or 42; only when adding a risk.",
     )
     title = serializers.CharField(max_length=255)
@@ -355,7 +354,7 @@ class AcceptanceSerializer(serializers.ModelSerializer):
 
 class AcceptanceRequestSerializer(serializers.Serializer):
     risk = ReferenceRelatedField(
-        Risk, lambda user: permissions.visible_risks(user), help_text="RSK-0107 or 107"
+        Risk, lambda user: Risk.objects.visible_to(user), help_text="RSK-0107 or 107"
     )
     rationale = serializers.CharField()
     expires_on = serializers.DateField()

@@ -5,11 +5,10 @@ from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import mixins, serializers
 from rest_framework.decorators import action
 
-from apps.accounts import permissions
 from apps.core.api.exceptions import Conflict
 from apps.core.api.viewsets import RecordViewSet, ServiceWriteMixin
 from apps.mitigations.models import Mitigation
-from apps.risks import selectors, services
+from apps.risks import permissions, selectors, services
 from apps.risks.api.filters import RiskAPIFilterSet, RiskTemplateAPIFilterSet
 from apps.risks.api.serializers import (
     AcceptanceDecisionSerializer,

@@ -12,10 +12,15 @@ from django.shortcuts import get_object_or_404, redirect
 from django.views import View
 from django.views.generic import DetailView
 
-from apps.accounts import permissions
+from apps.accounts import permissions as roles
 from apps.core import selectors as core_selectors
-from apps.core.views import FilteredListView, ObjectHistoryView, ServiceFormView, add_service_errors
-from apps.risks import selectors, services
+from apps.core.views.generic import (
+    FilteredListView,
+    ObjectHistoryView,
+    ServiceFormView,
+    add_service_errors,
+)
+from apps.risks import permissions, selectors, services
 from apps.risks.forms import AcceptanceDecisionForm, AcceptanceRequestForm
 from apps.risks.models import AcceptanceStatus, RiskAcceptance
 from apps.risks.views.register import RiskObjectMixin
@@ -107,7 +112,7 @@ class AcceptanceListView(FilteredListView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["can_expire"] = permissions.may_write(self.request.user) and (
+        context["can_expire"] = roles.may_write(self.request.user) and (
             self.request.user.is_committee_member or self.request.user.is_superuser
         )
         return context
@@ -183,7 +188,7 @@ class AcceptanceExpireView(LoginRequiredMixin, View):
 
     def post(self, request):
         user = request.user
-        if not (permissions.may_write(user) and (user.is_committee_member or user.is_superuser)):
+        if not (roles.may_write(user) and (user.is_committee_member or user.is_superuser)):
             raise PermissionDenied("Committee members and administrators run the expiry.")
         expired = services.expire_acceptances()
         if expired:

@@ -10,8 +10,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.views import View
 from django.views.generic import FormView
 
-from apps.accounts import permissions
-from apps.risks import imports
+from apps.risks import imports, permissions
 from apps.systems.models import AISystem
 
 
@@ -50,7 +49,7 @@ class RiskImportView(LoginRequiredMixin, FormView):
     def get_system(self) -> AISystem:
         if not hasattr(self, "_system"):
             self._system = get_object_or_404(
-                permissions.visible_systems(self.request.user).select_related("team"),
+                AISystem.objects.visible_to(self.request.user).select_related("team"),
                 pk=self.kwargs["system_pk"],
             )
         return self._system

@@ -12,13 +12,12 @@ from django.urls import reverse
 from django.views import View
 from django.views.generic import DetailView, TemplateView
 
-from apps.accounts import permissions
 from apps.core.ids import parse_id
-from apps.core.views import FilteredListView, add_service_errors
-from apps.risks import selectors, services
+from apps.core.views.generic import FilteredListView, add_service_errors
+from apps.risks import permissions, selectors, services
 from apps.risks.filters import RiskTemplateFilterSet
 from apps.risks.models import Framework, RiskMatrix, RiskTemplate
-from apps.systems.models import AIKind
+from apps.systems.models import AIKind, AISystem
 
 SUGGESTIONS_IN_FRAGMENT = 5
 
@@ -139,7 +138,7 @@ class AddFromTemplateView(LoginRequiredMixin, View):
         template = get_object_or_404(selectors.template_detail(), key=key)
         system_pk = parse_id(request.POST.get("system"))
         if system_pk is not None:
-            system = get_object_or_404(permissions.visible_systems(request.user), pk=system_pk)
+            system = get_object_or_404(AISystem.objects.visible_to(request.user), pk=system_pk)
             if not permissions.can_create_risk(request.user, system):
                 raise PermissionDenied(
                     "This system is archived."
@@ -193,7 +192,7 @@ class SuggestionsView(LoginRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         system = get_object_or_404(
-            permissions.visible_systems(self.request.user).select_related("team"),
+            AISystem.objects.visible_to(self.request.user).select_related("team"),
             pk=self.kwargs["system_pk"],
         )
         is_fragment = self.get_template_names() == ["risks/_suggestions.html"]

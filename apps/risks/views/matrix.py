@@ -9,12 +9,11 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.views.generic import TemplateView
 
-from apps.accounts import permissions
 from apps.core import selectors as core_selectors
 from apps.core.forms import ChangeReasonFormMixin
 from apps.core.models import Level
 from apps.core.templatetags.register import LEVEL_CLASSES
-from apps.risks import services
+from apps.risks import permissions, services
 from apps.risks.models import Impact, Likelihood, RiskMatrix
 
 HISTORY_ON_PAGE = 10

@@ -9,12 +9,12 @@ from django.shortcuts import get_object_or_404, redirect
 from django.views import View
 from django.views.generic import DetailView, TemplateView
 
-from apps.accounts import permissions
+from apps.accounts import permissions as roles
 from apps.core import selectors as core_selectors
 from apps.core.api.exports import export_response
 from apps.core.ids import parse_id
-from apps.core.views import FilteredListView, ObjectHistoryView, ServiceFormView
-from apps.risks import selectors, services
+from apps.core.views.generic import FilteredListView, ObjectHistoryView, ServiceFormView
+from apps.risks import permissions, selectors, services
 from apps.risks.api.exports import RegisterPageExporter
 from apps.risks.filters import RiskFilterSet
 from apps.risks.forms import RiskForm
@@ -52,7 +52,7 @@ class RiskListView(FilteredListView):
         query = self.request.GET.copy()
         query.pop("page", None)
         context["export_query"] = query.urlencode()
-        context["can_add_risk"] = permissions.contributor_teams(self.request.user).exists()
+        context["can_add_risk"] = roles.contributor_teams(self.request.user).exists()
         return context
 
 
@@ -113,7 +113,7 @@ class RiskCreateView(_RiskFormView):
             self._system = None
             if pk is not None:
                 self._system = get_object_or_404(
-                    permissions.visible_systems(self.request.user).select_related("team"), pk=pk
+                    AISystem.objects.visible_to(self.request.user).select_related("team"), pk=pk
                 )
         return self._system
 
@@ -134,11 +134,11 @@ class RiskCreateView(_RiskFormView):
     def choose_system(self, request):
         systems = (
             AISystem.objects.active()
-            .filter(team__in=permissions.contributor_teams(request.user))
+            .filter(team__in=roles.contributor_teams(request.user))
             .select_related("team")
             .order_by("team__name", "name")
         )
-        if not permissions.contributor_teams(request.user).exists():
+        if not roles.contributor_teams(request.user).exists():
             raise PermissionDenied("Only contributors of a team can add risks.")
         return TemplateView.as_view(
             template_name="risks/choose_system.html", extra_context={"systems": systems}

@@ -1,6 +1,5 @@
 """The inventory as an export: one row per AI system."""
 
-from apps.accounts import permissions
 from apps.core.api.exports import Column, Exporter, choice_label, is_set, iso, level_word, reference
 from apps.systems.api.filters import SystemAPIFilterSet
 from apps.systems.models import (
@@ -118,4 +117,4 @@ class SystemExporter(Exporter):
 
     @classmethod
     def get_queryset(cls, user):
-        return permissions.visible_systems(user)
+        return AISystem.objects.visible_to(user)

@@ -44,8 +44,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from pytest_django.asserts import assertContains, assertNotContains
 
-from apps.core import dashboard
 from apps.core.models import Level
+from apps.dashboard import selectors as dashboard
 from apps.systems.models import AnnexIIIArea, EUAIActTier
 from tests.factories import (
     AISystemFactory,
@@ -350,7 +350,7 @@ def test_the_committee_narrows_the_dashboard_to_one_team(org, committee_member, 
 
 
 def test_a_contributor_cannot_open_another_teams_dashboard(org, client_for, other_team):
-    response = client_for("contributor").get(reverse("core:home"), {"team": other_team.pk})
+    response = client_for("contributor").get(reverse("dashboard:home"), {"team": other_team.pk})
     assert response.status_code == 404
 
 
@@ -360,7 +360,7 @@ def test_someone_without_a_team_or_role_gets_no_dashboard(nobody):
 
 # --- The page -------------------------------------------------------------------------------------
 def test_the_home_page_shows_the_dashboard_with_links_to_the_register(org, client_for):
-    response = client_for("committee_member").get(reverse("core:home"))
+    response = client_for("committee_member").get(reverse("dashboard:home"))
     assertContains(response, "Where our AI risk stands")
     link = reverse("risks:list") + "?inherent_likelihood=4&amp;inherent_impact=4"
     assertContains(response, link)
@@ -378,14 +378,14 @@ def test_each_heat_map_cell_opens_the_register_filtered_to_it(org, client_for):
 
 
 def test_the_contributors_page_does_not_leak_other_teams(org, client_for):
-    response = client_for("contributor").get(reverse("core:home"))
+    response = client_for("contributor").get(reverse("dashboard:home"))
     assertContains(response, "Where our AI risk stands")
     assertNotContains(response, "Credit scoring")
     assertContains(response, "My teams")
 
 
 def test_the_page_keeps_my_teams_for_everyone(org, client_for):
-    response = client_for("committee_member").get(reverse("core:home"))
+    response = client_for("committee_member").get(reverse("dashboard:home"))
     assertContains(response, "My teams")
     assertContains(response, "The whole organisation")
 
@@ -426,7 +426,7 @@ def test_the_home_page_query_count_does_not_grow_with_the_rows(org, client_for):
 
     def page_queries():
         with CaptureQueriesContext(connection) as queries:
-            assert client.get(reverse("core:home")).status_code == 200
+            assert client.get(reverse("dashboard:home")).status_code == 200
         return len(queries)
 
     few = page_queries()

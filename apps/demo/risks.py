@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from apps.core.services import add_evidence
 from apps.mitigations import services as mitigation_services
+from apps.risks import permissions as risk_permissions
 from apps.risks import services
 from apps.risks.models import RiskCategory, RiskStatus, RiskTemplate, Treatment
 from apps.systems.models import AISystem
@@ -113,9 +114,8 @@ def _keys():
 
 
 def _may_add(user, system) -> bool:
-    from apps.accounts import permissions
 
-    return permissions.can_create_risk(user, system)
+    return risk_permissions.can_create_risk(user, system)
 
 
 def _progress(risk, author, residual, statuses):

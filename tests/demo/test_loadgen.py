@@ -9,8 +9,8 @@ from django.db import transaction
 
 from apps.accounts.models import Membership, Team, User
 from apps.core import audit, audit_chain
-from apps.core.loadgen import LONG_HISTORY_VERSIONS, generate_load, spread, team_name
 from apps.core.models import AuditEvent
+from apps.demo.loadgen import LONG_HISTORY_VERSIONS, generate_load, spread, team_name
 from apps.incidents.models import Incident
 from apps.mitigations.models import Mitigation
 from apps.risks.models import Risk, RiskAcceptance

@@ -12,9 +12,9 @@ from django.db import transaction
 
 from apps.accounts.models import Membership, Team, User
 from apps.core.models import GovernanceSettings
-from apps.incidents.demo import seed_demo_incidents
-from apps.reviews.demo import seed_demo_reviews
-from apps.risks.demo import seed_demo_risks
+from apps.demo.incidents import seed_demo_incidents
+from apps.demo.reviews import seed_demo_reviews
+from apps.demo.risks import seed_demo_risks
 from apps.systems import services as system_services
 from apps.systems.models import (
     AIKind,

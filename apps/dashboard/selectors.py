@@ -2,7 +2,8 @@
 
 Every figure comes from the database through the selectors below, in a fixed number of queries
 whatever the number of rows (aggregates and GROUP BYs, lists cut to a few items with their total
-counted by a window function in the same query). ``tests/core/test_dashboard.py`` pins the count.
+counted by a window function in the same query). ``tests/dashboard/test_dashboard.py`` pins the
+count.
 
 The committee, auditors and administrators see every team (or one team they choose); a
 contributor or viewer sees the teams they belong to.
@@ -13,14 +14,14 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Q, QuerySet, Window
+from django.db.models import Count, Prefetch, Q, QuerySet, Window
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 
 from apps.accounts import permissions
-from apps.accounts.models import Team
+from apps.accounts.models import Membership, Team
 from apps.core.charts import line_chart
 from apps.core.models import Level
 from apps.core.templatetags.register import LEVEL_CLASSES
@@ -388,3 +389,25 @@ def dashboard(user, *, team_id: str | None = None, now: datetime.datetime | None
         "expiring_acceptances": expiring_acceptances(scope, today=today),
         "incidents": incident_figures(scope, now=now),
     }
+
+
+def memberships_with_systems(user) -> QuerySet[Membership]:
+    """The person's teams, each with its active systems (two queries)."""
+    active_systems = Prefetch(
+        "team__systems",
+        queryset=AISystem.objects.active().order_by("name"),
+        to_attr="active_systems",
+    )
+    return (
+        Membership.objects.filter(user=user)
+        .select_related("team")
+        .prefetch_related(active_systems)
+        .order_by("team__name")
+    )
+
+
+def teams_with_system_counts() -> QuerySet[Team]:
+    """Every team with its number of active systems."""
+    return Team.objects.annotate(
+        system_count=Count("systems", filter=Q(systems__archived_at__isnull=True))
+    ).order_by("name")

@@ -4,8 +4,8 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from apps.accounts.models import Membership, Team, User
-from apps.core.management.commands.seed_demo import DEMO_PASSWORD, PEOPLE, SYSTEMS
 from apps.core.models import AuditEvent
+from apps.demo.management.commands.seed_demo import DEMO_PASSWORD, PEOPLE, SYSTEMS
 from apps.systems.models import AISystem
 
 pytestmark = pytest.mark.django_db

@@ -14,7 +14,7 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
-from apps.core.loadgen import generate_load, iter_counts
+from apps.demo.loadgen import generate_load, iter_counts
 
 
 class Command(BaseCommand):

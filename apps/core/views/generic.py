@@ -1,0 +1,461 @@
+"""Generic views: a model's pages are a few declarations.
+
+Like NetBox's generic views, each class here does one kind of page for any model, configured by
+class attributes: the model, the selector that finds its rows, the rule the person must pass,
+the service that writes, the template names. An app's ``views.py`` is then a list of short
+classes (see ``docs/architecture.md``)::
+
+    class RiskView(ObjectView):
+        model = Risk
+        selector = staticmethod(selectors.risk_detail)
+
+    class RiskEditView(ObjectEditView):
+        model = Risk
+        selector = staticmethod(selectors.risk_detail)
+        form_class = RiskForm
+        service = staticmethod(services.update_risk)
+
+How every page finds its record and checks the person, once:
+
+* the record is looked up among the rows the person may see (``selector(user)``, by default
+  ``Model.objects.visible_to(user)``): another team's record is a 404, never a 403 that would
+  confirm it exists;
+* the view's ``action`` (``"change"``, ``"archive"``…) is asked of :mod:`apps.core.rules`, where
+  the model's app registered its rule: a refusal is a 403 whose page says why.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, ClassVar
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied, ValidationError
+from django.db.models import Model, QuerySet
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect
+from django.views import View
+from django.views.generic import FormView, ListView, TemplateView
+
+from apps.core import panels, rules
+from apps.core import selectors as core_selectors
+from apps.core.concurrency import EditConflict
+from apps.core.ids import parse_id
+
+HISTORY_ON_DETAIL_PAGE = 20
+
+
+def add_service_errors(form, error: ValidationError) -> None:
+    """Put a service's ``ValidationError`` on the form: on its fields where they exist."""
+    if hasattr(error, "error_dict"):
+        for field, field_errors in error.error_dict.items():
+            target = field if field in form.fields else None
+            for field_error in field_errors:
+                form.add_error(target, field_error)
+    else:
+        form.add_error(None, error)
+
+
+def _template(model: type[Model], suffix: str) -> str:
+    return f"{model._meta.app_label}/{suffix}.html"
+
+
+# --- Finding the record ---------------------------------------------------------------------------
+class ObjectMixin(LoginRequiredMixin):
+    """One record, found among those the person may see, and the view's rule checked on it.
+
+    ``selector(user)`` gives the rows the person may see, with what the page shows joined in;
+    ``action`` is the rule asked before anything else (``"view"``: seeing it is enough).
+    """
+
+    model: ClassVar[type[Model] | None] = None
+    selector: ClassVar[Callable[[Any], QuerySet] | None] = None
+    action: ClassVar[str] = "view"
+    pk_url_kwarg: ClassVar[str] = "pk"
+    # The record's name in the page's context and in the service's keywords (``system``);
+    # by default its model's name.
+    record_name: ClassVar[str | None] = None
+
+    def get_visible_queryset(self) -> QuerySet:
+        if self.selector is not None:
+            return self.selector(self.request.user)
+        if self.model is None:
+            raise ImproperlyConfigured(f"{type(self).__name__} needs a model or a selector.")
+        return self.model._default_manager.visible_to(self.request.user)
+
+    def get_object(self) -> Model:
+        if not hasattr(self, "_object"):
+            pk = parse_id(str(self.kwargs[self.pk_url_kwarg]))
+            self._object = get_object_or_404(self.get_visible_queryset(), pk=pk)
+        return self._object
+
+    def check_permission(self, obj) -> None:
+        if self.action == "view":
+            return
+        reason = rules.refusal(self.request.user, self.action, obj)
+        if reason:
+            raise PermissionDenied(reason)
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        method = request.method.lower()
+        if method not in self.http_method_names or not hasattr(self, method):
+            return self.http_method_not_allowed(request, *args, **kwargs)
+        self.object = self.get_object()
+        self.check_permission(self.object)
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_record_name(self) -> str:
+        return self.record_name or type(self.get_object())._meta.model_name
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.setdefault("object", self.object)
+        context.setdefault(self.get_record_name(), self.object)
+        return context
+
+
+# --- Reading --------------------------------------------------------------------------------------
+class ObjectView(ObjectMixin, TemplateView):
+    """A record's page: the record, the panels other apps add to it, and its latest history.
+
+    Subclasses add what else the page shows in :meth:`get_extra_context`.
+    """
+
+    history_on_page = HISTORY_ON_DETAIL_PAGE
+
+    def get_template_names(self):
+        if self.template_name:
+            return [self.template_name]
+        return [_template(type(self.object), "detail")]
+
+    def get_history(self, obj) -> QuerySet:
+        return core_selectors.history_of(obj)
+
+    def get_extra_context(self) -> dict:
+        return {}
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        # One more than shown tells whether there is more, without counting them all.
+        history = list(self.get_history(self.object)[: self.history_on_page + 1])
+        context["history"] = history[: self.history_on_page]
+        context["history_truncated"] = len(history) > self.history_on_page
+        context.update(panels.render_context(self.request, self.object))
+        context.update(self.get_extra_context())
+        return context
+
+
+class PaginationMixin:
+    """``?per_page=`` within bounds, and a page past the end shows the last page (no 404)."""
+
+    paginate_by = settings.PAGE_SIZE
+
+    def get_paginate_by(self, queryset):
+        try:
+            size = int(self.request.GET.get("per_page", self.paginate_by))
+        except ValueError:
+            size = self.paginate_by
+        return max(1, min(size, settings.MAX_PAGE_SIZE))
+
+    def paginate_queryset(self, queryset, page_size):
+        # Lenient: a page number past the end shows the last page rather than a 404.
+        paginator = self.get_paginator(queryset, page_size)
+        page = paginator.get_page(self.request.GET.get(self.page_kwarg))
+        return paginator, page, page.object_list, page.has_other_pages()
+
+
+class ObjectHistoryView(ObjectMixin, PaginationMixin, ListView):
+    """The full history of one record, paginated, for anyone who may read the record."""
+
+    template_name = "core/object_history.html"
+    paginate_by = 50
+
+    def get_history(self, obj) -> QuerySet:
+        return core_selectors.history_of(obj)
+
+    def get_queryset(self):
+        return self.get_history(self.object)
+
+
+class ObjectListView(LoginRequiredMixin, PaginationMixin, ListView):
+    """A list with a django-filter FilterSet, sorting, search, pagination and, when it has an
+    ``exporter``, a *Download CSV* link to :class:`ObjectExportView` with the same filters.
+
+    ``selector(user)`` gives the rows the person may see. For an htmx request (the filter form
+    updates the results in place) it renders only ``partial_template_name``; otherwise the full
+    page, which includes that same partial.
+    """
+
+    filterset_class = None
+    selector: ClassVar[Callable[[Any], QuerySet] | None] = None
+    partial_template_name: str | None = None
+    permission_action: ClassVar[str | None] = None  # a rule about no record, e.g. the audit log's
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and self.permission_action:
+            reason = rules.refusal(request.user, self.permission_action)
+            if reason:
+                raise PermissionDenied(reason)
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_base_queryset(self) -> QuerySet:
+        if self.selector is not None:
+            return self.selector(self.request.user)
+        return self.model._default_manager.visible_to(self.request.user)
+
+    def get_queryset(self):
+        self.filterset = self.filterset_class(
+            self.request.GET, queryset=self.get_base_queryset(), request=self.request
+        )
+        return self.filterset.qs
+
+    def get_template_names(self):
+        htmx = getattr(self.request, "htmx", None)
+        if htmx and not htmx.boosted and self.partial_template_name:
+            return [self.partial_template_name]
+        return super().get_template_names()
+
+    def get_extra_context(self) -> dict:
+        return {}
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["filterset"] = self.filterset
+        context["filter_form"] = self.filterset.form
+        context["partial_template_name"] = self.partial_template_name
+        context["is_filtered"] = any(
+            value
+            for key, value in self.request.GET.items()
+            if key not in {"page", "per_page", "ordering"}
+        )
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        context["export_query"] = query.urlencode()
+        context.update(self.get_extra_context())
+        return context
+
+
+# Kept for the lists that predate the name (the audit log, the library).
+FilteredListView = ObjectListView
+
+
+class ObjectExportView(LoginRequiredMixin, View):
+    """Exactly the rows of a filtered list, streamed through the list's exporter
+    (:mod:`apps.core.api.exports`): the same columns as the API's export of that resource."""
+
+    exporter = None  # an apps.core.api.exports.Exporter
+    filterset_class = None  # the list page's FilterSet (default: the exporter's)
+    file_format = "csv"
+
+    def get(self, request, *args, **kwargs):
+        from apps.core.api.exports import export_response
+
+        filterset_class = self.filterset_class or self.exporter.filterset_class
+        queryset = self.exporter.get_queryset(request.user)
+        filterset = filterset_class(request.GET, queryset=queryset, request=request)
+        return export_response(self.exporter, filterset.qs, self.file_format)
+
+
+# --- Writing --------------------------------------------------------------------------------------
+class ServiceFormView(LoginRequiredMixin, FormView):
+    """A form whose valid data goes to a service function.
+
+    Subclasses implement :meth:`perform`, which calls the service and returns the saved record.
+    A ``ValidationError`` from the service is shown on the form, with everything typed kept; an
+    :class:`~apps.core.concurrency.EditConflict` shows both versions with a 409.
+    """
+
+    success_message = ""
+
+    def perform(self, form):
+        raise NotImplementedError
+
+    def form_valid(self, form):
+        try:
+            obj = self.perform(form)
+        except ValidationError as error:
+            add_service_errors(form, error)
+            return self.form_invalid(form)
+        except EditConflict as conflict:
+            return self.edit_conflict(form, conflict)
+        if self.success_message:
+            messages.success(self.request, self.success_message.format(obj=obj))
+        return HttpResponseRedirect(self.get_success_url(obj))
+
+    def get_success_url(self, obj=None):
+        return obj.get_absolute_url()
+
+    def edit_conflict(self, form, conflict: EditConflict):
+        """Someone saved the record since the form was opened: show theirs next to what was
+        typed (kept in the form). The form now carries their version, so saving again is a
+        deliberate choice to keep this one."""
+        form.data = form.data.copy()
+        form.data["version"] = str(conflict.version)
+        form.add_error(None, conflict.message)
+        context = self.get_context_data(form=form, edit_conflict=conflict)
+        return self.render_to_response(context, status=409)
+
+
+class ObjectEditView(ObjectMixin, ServiceFormView):
+    """Edit a record through its service, with optimistic concurrency.
+
+    The service is called as ``service(<record_name>=obj, by=…, data=form.service_data(),
+    reason=…, expected_version=…, **get_service_kwargs(form))``.
+    """
+
+    action = "change"
+    service: ClassVar[Callable[..., Model] | None] = None
+    success_message = "Your changes to {obj.reference} are saved."
+
+    def get_template_names(self):
+        if self.template_name:
+            return [self.template_name]
+        return [_template(type(self.object), "form")]
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs["instance"] = self.get_form_instance()
+        return kwargs
+
+    def get_form_instance(self):
+        return self.object
+
+    def get_service_kwargs(self, form) -> dict:
+        return {}
+
+    def perform(self, form):
+        return self.service(
+            **{self.get_record_name(): self.object},
+            by=self.request.user,
+            data=form.service_data(),
+            reason=form.cleaned_data["change_reason"],
+            expected_version=form.expected_version,
+            **self.get_service_kwargs(form),
+        )
+
+
+class ObjectArchiveView(ObjectMixin, TemplateView):
+    """Archive a record (or restore an archived one): GET asks for confirmation and a reason,
+    POST calls the service; nothing is ever deleted."""
+
+    action = "archive"
+    archive_service: ClassVar[Callable[..., Model] | None] = None
+    restore_service: ClassVar[Callable[..., Model] | None] = None
+    archived_message = "{obj.reference} is archived; nothing was deleted."
+    restored_message = "{obj.reference} is back."
+
+    def get_template_names(self):
+        if self.template_name:
+            return [self.template_name]
+        return [_template(type(self.object), "archive_confirm")]
+
+    def post(self, request, *args, **kwargs):
+        obj = self.object
+        name = self.get_record_name()
+        reason = request.POST.get("reason", "").strip()[:255]
+        restoring = obj.is_archived
+        service = self.restore_service if restoring else self.archive_service
+        try:
+            obj = service(**{name: obj}, by=request.user, reason=reason)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            message = self.restored_message if restoring else self.archived_message
+            messages.success(request, message.format(obj=obj))
+        return redirect(obj.get_absolute_url())
+
+
+class ObjectActionView(ObjectMixin, View):
+    """A POST that changes one record through a service (a status, a link): the subclass's
+    :meth:`act` calls the service; a ``ValidationError`` becomes an error message, and the
+    person goes back to the record's page (``next`` when it is one of ours)."""
+
+    action = "change"
+    http_method_names = ["post"]
+
+    def act(self, obj) -> str:
+        """Do it; return the success message."""
+        raise NotImplementedError
+
+    def get_success_url(self, obj) -> str:
+        return obj.get_absolute_url()
+
+    def post(self, request, *args, **kwargs):
+        try:
+            message = self.act(self.object)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            if message:
+                messages.success(request, message)
+        return redirect(self.get_success_url(self.object))
+
+
+class ParentCreateView(ServiceFormView):
+    """Create a record under a parent named in the query (``?system=<pk>``); without one, the
+    person first chooses the parent on one shared chooser page.
+
+    The parent is found among those the person may see (404 otherwise), then ``parent_action``
+    is asked of its rules (403 with the reason). The service is called as
+    ``service(<parent_param>=parent, by=…, data=form.service_data(), reason=…,
+    **get_service_kwargs(form))``.
+    """
+
+    parent_model: ClassVar[type[Model] | None] = None
+    parent_param: ClassVar[str] = ""
+    parent_action: ClassVar[str] = "add_child"
+    service: ClassVar[Callable[..., Model] | None] = None
+
+    def get_parent_queryset(self) -> QuerySet:
+        return self.parent_model._default_manager.visible_to(self.request.user)
+
+    def get_parent(self):
+        if not hasattr(self, "_parent"):
+            value = self.request.GET.get(self.parent_param) or self.request.POST.get(
+                self.parent_param
+            )
+            pk = parse_id(value)
+            self._parent = (
+                None if pk is None else get_object_or_404(self.get_parent_queryset(), pk=pk)
+            )
+        return self._parent
+
+    def refuse_without_parent(self) -> None:
+        """Raise ``PermissionDenied`` if the person may create no such record anywhere."""
+
+    def choose_parent(self, request):
+        """The chooser page (a GET without a parent)."""
+        raise NotImplementedError
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        self.parent = self.get_parent()
+        if self.parent is None:
+            self.refuse_without_parent()
+            return self.choose_parent(request)
+        reason = rules.refusal(request.user, self.parent_action, self.parent)
+        if reason:
+            raise PermissionDenied(reason)
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context[self.parent_param] = self.parent
+        return context
+
+    def get_service_kwargs(self, form) -> dict:
+        return {}
+
+    def perform(self, form):
+        return self.service(
+            **{self.parent_param: self.parent},
+            by=self.request.user,
+            data=form.service_data(),
+            reason=form.cleaned_data["change_reason"],
+            **self.get_service_kwargs(form),
+        )

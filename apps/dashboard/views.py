@@ -1,0 +1,28 @@
+"""The home page: the governance dashboard, then one's teams and their systems."""
+
+from __future__ import annotations
+
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.views.generic import TemplateView
+
+from apps.accounts import permissions
+from apps.dashboard import selectors
+from apps.systems import permissions as system_permissions
+
+
+class HomeView(LoginRequiredMixin, TemplateView):
+    """The dashboard (scoped to the user's teams unless they read everything), then my teams
+    and their systems; the whole organisation for those who read everything."""
+
+    template_name = "dashboard/home.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        context["memberships"] = selectors.memberships_with_systems(user)
+        if permissions.has_global_read(user):
+            context["all_teams"] = selectors.teams_with_system_counts()
+        context["can_create_system"] = system_permissions.can_create_system(user)
+        # The governance dashboard: every team for global readers, one's own teams otherwise.
+        context["dashboard"] = selectors.dashboard(user, team_id=self.request.GET.get("team"))
+        return context

@@ -1,0 +1,59 @@
+"""Who may do what to AI systems, built on the role helpers of :mod:`apps.accounts.permissions`.
+
+Registered with :mod:`apps.core.rules` (see :func:`register_rules`) for the generic views and the
+API; pages, services and templates ask the functions directly.
+"""
+
+from __future__ import annotations
+
+from apps.accounts.permissions import can_read_team, can_write_team, is_contributor_somewhere
+from apps.core import rules
+from apps.systems.models import AISystem
+
+
+def can_view_system(user, system: AISystem) -> bool:
+    return can_read_team(user, system.team_id)
+
+
+def can_create_system(user) -> bool:
+    return is_contributor_somewhere(user)
+
+
+def can_edit_system(user, system: AISystem) -> bool:
+    """Archived systems are read-only until restored."""
+    return not system.is_archived and can_write_team(user, system.team_id)
+
+
+def can_archive_system(user, system: AISystem) -> bool:
+    return can_write_team(user, system.team_id)
+
+
+def is_owner_of_system(user, system: AISystem) -> bool:
+    return user.pk in (system.business_owner_id, system.technical_owner_id)
+
+
+def why_cannot_edit_system(user, system: AISystem) -> str:
+    if can_edit_system(user, system):
+        return ""
+    return "This system is archived." if system.is_archived else "You cannot edit this system."
+
+
+def why_cannot_add_to_system(user, system: AISystem, *, what: str) -> str:
+    """Why the person may not add ``what`` (“risks”, “mitigations”…) to the system, or ""."""
+    if can_edit_system(user, system):
+        return ""
+    if system.is_archived:
+        return "This system is archived."
+    return f"Only contributors of the system's team can add {what} to it."
+
+
+def register_rules() -> None:
+    rules.register(
+        AISystem, "view", rules.explained(can_view_system, "You cannot see this system.")
+    )
+    rules.register(AISystem, "change", why_cannot_edit_system)
+    rules.register(
+        AISystem,
+        "archive",
+        rules.explained(can_archive_system, "You cannot archive or restore this system."),
+    )
