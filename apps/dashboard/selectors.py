@@ -27,7 +27,6 @@ from apps.core.models import Level
 from apps.core.templatetags.register import LEVEL_CLASSES
 from apps.incidents import selectors as incident_selectors
 from apps.incidents.models import Incident, Severity
-from apps.mitigations.choices import OPEN_STATUSES
 from apps.mitigations.models import Mitigation
 from apps.risks.models import (
     AcceptanceStatus,
@@ -38,6 +37,7 @@ from apps.risks.models import (
     RiskMatrix,
     RiskStatus,
 )
+from apps.risks.treatment import OPEN_STATUSES
 from apps.systems.models import AISystem, EUAIActTier
 
 LIST_LENGTH = 5

@@ -38,7 +38,6 @@ from apps.core import audit, audit_chain
 from apps.core.models import AuditEvent, GovernanceSettings
 from apps.incidents import services as incident_services
 from apps.incidents.models import REVIEW_OWED_SEVERITIES, Incident, SeriousIncident
-from apps.mitigations.choices import OPEN_STATUSES
 from apps.mitigations.coverage import refresh_risk_coverage
 from apps.mitigations.models import Mitigation, MitigationStatus
 from apps.risks.models import (
@@ -53,6 +52,7 @@ from apps.risks.models import (
     Treatment,
 )
 from apps.risks.services import apply_assessment
+from apps.risks.treatment import OPEN_STATUSES
 from apps.systems import services as system_services
 from apps.systems.models import (
     AIKind,

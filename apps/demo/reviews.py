@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from apps.core.models import Evidence
 from apps.mitigations import services as mitigation_services
-from apps.mitigations.choices import MitigationStatus
 from apps.reviews import services
 from apps.reviews.models import ChecklistKey, ChecklistStatus, ReviewKind
+from apps.risks.treatment import MitigationStatus
 from apps.systems import services as system_services
 from apps.systems.models import AISystem
 

@@ -17,9 +17,9 @@ from collections.abc import Iterable
 from django.db.models import Exists, OuterRef, Q
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
 
-from apps.mitigations.choices import IN_PLACE_STATUSES
 from apps.mitigations.models import Mitigation
 from apps.risks.models import Risk
+from apps.risks.treatment import IN_PLACE_STATUSES
 
 Link = Mitigation.risks.through
 

@@ -10,8 +10,8 @@ from apps.accounts import permissions
 from apps.core.fields import LabelModelChoiceFilter, person_label
 from apps.core.filters import SearchFilterMixin, UTCIsoDateTimeFilter
 from apps.core.ids import MAX_ID
-from apps.mitigations.choices import OPEN_STATUSES, DefenceLayer, MitigationKind, MitigationStatus
 from apps.mitigations.models import Mitigation
+from apps.risks.treatment import OPEN_STATUSES, DefenceLayer, MitigationKind, MitigationStatus
 from apps.systems.models import AISystem
 
 

@@ -15,9 +15,9 @@ from apps.core.forms import ChangeReasonFormMixin
 from apps.core.models import Evidence
 from apps.core.services import EVIDENCE_TYPES
 from apps.mitigations import selectors
-from apps.mitigations.choices import MitigationStatus
 from apps.mitigations.models import Mitigation
 from apps.mitigations.services import EDITABLE_FIELDS
+from apps.risks.treatment import MitigationStatus
 
 
 class UserChoiceField(forms.ModelChoiceField):

@@ -10,7 +10,7 @@ from simple_history.models import HistoricalRecords
 from apps.accounts.permissions import TeamScopedQuerySet
 from apps.core.links import reverse_pk
 from apps.core.models import Evidence, ReferenceMixin, TimeStampedModel, VersionedModel
-from apps.mitigations.choices import (
+from apps.risks.treatment import (
     IN_PLACE_STATUSES,
     OPEN_STATUSES,
     DefenceLayer,

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import datetime
 
-from apps.mitigations.choices import OPEN_STATUSES
 from apps.mitigations.models import Mitigation
 from apps.reminders.models import ReminderReason
 from apps.reminders.registry import Candidate, collector, keyset_batches, url_maker, when
+from apps.risks.treatment import OPEN_STATUSES
 from apps.systems.models import AISystem
 
 

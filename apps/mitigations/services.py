@@ -12,8 +12,8 @@ from django.utils import timezone
 
 from apps.core.concurrency import check_version
 from apps.mitigations import permissions
-from apps.mitigations.choices import MitigationStatus
 from apps.mitigations.models import Mitigation
+from apps.risks.treatment import MitigationStatus
 from apps.systems import permissions as system_permissions
 from apps.systems.models import AISystem
 

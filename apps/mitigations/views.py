@@ -26,7 +26,6 @@ from apps.core.views.generic import (
     add_service_errors,
 )
 from apps.mitigations import permissions, selectors, services
-from apps.mitigations.choices import MitigationStatus
 from apps.mitigations.filters import MitigationFilterSet
 from apps.mitigations.forms import (
     EvidenceForm,
@@ -38,6 +37,7 @@ from apps.mitigations.forms import (
 from apps.mitigations.models import Mitigation
 from apps.risks import permissions as risk_permissions
 from apps.risks.models import Risk
+from apps.risks.treatment import MitigationStatus
 from apps.systems import permissions as system_permissions
 from apps.systems.models import AISystem
 

@@ -17,7 +17,6 @@ from django.db.models import Prefetch
 from django.utils import timezone
 
 from apps.core.models import Evidence, Level
-from apps.mitigations.choices import MitigationKind, MitigationStatus
 from apps.mitigations.models import Mitigation
 from apps.reviews.models import (
     CHECKLIST_ORDER,
@@ -25,6 +24,7 @@ from apps.reviews.models import (
     ChecklistKey,
     ChecklistStatus,
 )
+from apps.risks import scoring
 from apps.risks.models import (
     AcceptanceStatus,
     FrameworkReference,
@@ -33,6 +33,7 @@ from apps.risks.models import (
     RiskMatrix,
     RiskStatus,
 )
+from apps.risks.treatment import MitigationKind, MitigationStatus
 
 SCHEMA_VERSION = 1
 MONITORING_KINDS = {MitigationKind.DETECTION_RESPONSE, MitigationKind.ACCEPT_MONITOR}
@@ -305,16 +306,6 @@ def untreated_critical_risks(plan: dict) -> list[dict]:
 
 
 # --- Reading a plan -------------------------------------------------------------------------------
-def _level_for(score: int, matrix: dict) -> Level:
-    if score >= matrix["critical_min_score"]:
-        return Level.CRITICAL
-    if score >= matrix["high_min_score"]:
-        return Level.HIGH
-    if score >= matrix["medium_min_score"]:
-        return Level.MEDIUM
-    return Level.LOW
-
-
 def heat_map(plan: dict, assessment: str) -> list[dict]:
     """The 5×5 grid (impact rows 5→1, likelihood columns 1→5) with the number of risks in each
     cell, on the matrix bands frozen with the plan."""
@@ -331,7 +322,9 @@ def heat_map(plan: dict, assessment: str) -> list[dict]:
                     "likelihood": likelihood,
                     "impact": impact,
                     "score": likelihood * impact,
-                    "level": _level_for(likelihood * impact, plan["matrix"]),
+                    "level": scoring.level_for(
+                        likelihood * impact, **scoring.bands(plan["matrix"])
+                    ),
                     "count": counts.get((likelihood, impact), 0),
                 }
                 for likelihood in range(1, 6)

@@ -24,7 +24,6 @@ from django.utils import timezone
 
 from apps.core import services as core_services
 from apps.core.models import Level
-from apps.mitigations.choices import DefenceLayer, MitigationKind, MitigationStatus
 from apps.mitigations.models import Mitigation
 from apps.reviews import permissions, tasks
 from apps.reviews.models import (
@@ -43,6 +42,7 @@ from apps.reviews.models import (
 )
 from apps.reviews.plan import assemble_plan, open_checklist_items, untreated_critical_risks
 from apps.risks.models import RiskMatrix
+from apps.risks.treatment import DefenceLayer, MitigationKind, MitigationStatus
 from apps.systems import services as system_services
 from apps.systems.models import AISystem
 

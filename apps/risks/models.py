@@ -27,7 +27,8 @@ from apps.core.models import (
     TimeStampedModel,
     VersionedModel,
 )
-from apps.mitigations.choices import DefenceLayer, MitigationKind
+from apps.risks import scoring
+from apps.risks.treatment import DefenceLayer, MitigationKind
 
 
 class Likelihood(models.IntegerChoices):
@@ -175,13 +176,7 @@ class RiskMatrix(models.Model):
         return obj
 
     def level_for(self, score: int) -> Level:
-        if score >= self.critical_min_score:
-            return Level.CRITICAL
-        if score >= self.high_min_score:
-            return Level.HIGH
-        if score >= self.medium_min_score:
-            return Level.MEDIUM
-        return Level.LOW
+        return scoring.level_for(score, **scoring.bands(self))
 
     def min_score(self, level: int) -> int:
         return {
@@ -292,6 +287,10 @@ class RiskTemplateMitigation(models.Model):
 # --- Risks ----------------------------------------------------------------------------------------
 class RiskQuerySet(ArchivableQuerySet, TeamScopedQuerySet):
     team_path = "system__team"
+
+    def live(self):
+        """Risks that count for their system: not archived, not closed."""
+        return self.active().exclude(status=RiskStatus.CLOSED)
 
 
 class Risk(

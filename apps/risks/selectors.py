@@ -18,8 +18,8 @@ from django.db.models import (
 from django.db.models.functions import Lower
 
 from apps.accounts import permissions
-from apps.mitigations.choices import IN_PLACE_STATUSES
 from apps.risks.models import FrameworkReference, Risk, RiskAcceptance, RiskTemplate
+from apps.risks.treatment import IN_PLACE_STATUSES
 from apps.systems.models import AISystem
 
 

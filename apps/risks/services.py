@@ -31,7 +31,6 @@ from django.utils import timezone
 from apps.core import audit
 from apps.core.concurrency import check_version
 from apps.core.models import Level
-from apps.mitigations.choices import MitigationStatus
 from apps.mitigations.models import Mitigation
 from apps.risks import permissions
 from apps.risks.models import (
@@ -44,6 +43,7 @@ from apps.risks.models import (
     RiskTemplate,
     Treatment,
 )
+from apps.risks.treatment import MitigationStatus
 from apps.systems import services as system_services
 from apps.systems.models import AISystem, EUAIActTier
 

@@ -1,8 +1,9 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from simple_history.admin import SimpleHistoryAdmin
 
+from apps.core.models import GovernanceSettings
 from apps.systems.models import AISystem
-from apps.systems.services import apply_derived_fields
+from apps.systems.services import apply_derived_fields, recompute_review_cadences
 
 
 @admin.register(AISystem)
@@ -35,3 +36,36 @@ class AISystemAdmin(SimpleHistoryAdmin):
     def save_model(self, request, obj, form, change):
         apply_derived_fields(obj)
         super().save_model(request, obj, form, change)
+
+
+@admin.register(GovernanceSettings)
+class GovernanceSettingsAdmin(SimpleHistoryAdmin):
+    """The organisation's review cadences: a single row that administrators edit (the model is
+    the ground's; its admin is here, because saving it recomputes every system's next review)."""
+
+    fieldsets = (
+        (
+            "Review cadence",
+            {
+                "fields": (
+                    "review_cadence_critical_days",
+                    "review_cadence_high_days",
+                    "review_cadence_medium_days",
+                    "review_cadence_low_days",
+                ),
+                "description": "How often each system's safety plan is reviewed again, by "
+                "criticality. Saving recomputes every system's next review date.",
+            },
+        ),
+    )
+
+    def has_add_permission(self, request):
+        return not GovernanceSettings.objects.exists()
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        updated = recompute_review_cadences(obj)
+        messages.info(request, f"Review cadence recomputed for {updated} systems.")

@@ -32,11 +32,6 @@ def systems_open_for_records(user) -> QuerySet[AISystem]:
 
 
 def highest_residual_level(system) -> int | None:
-    """The highest residual level among the system's live risks (not archived, not closed)."""
-    from apps.risks.models import RiskStatus
-
-    return (
-        system.risks.filter(archived_at__isnull=True)
-        .exclude(status=RiskStatus.CLOSED)
-        .aggregate(level=Max("residual_level"))["level"]
-    )
+    """The highest residual level among the system's live risks (not archived, not closed),
+    asked of its risks through their relation (``Risk.objects.live()``)."""
+    return system.risks.live().aggregate(level=Max("residual_level"))["level"]

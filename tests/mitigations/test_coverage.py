@@ -10,9 +10,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from apps.mitigations import services
-from apps.mitigations.choices import MitigationStatus
 from apps.mitigations.coverage import refresh_risk_coverage
 from apps.risks.models import Risk
+from apps.risks.treatment import MitigationStatus
 from tests.factories import MitigationFactory, RiskFactory
 
 pytestmark = pytest.mark.django_db

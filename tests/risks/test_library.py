@@ -10,7 +10,6 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from apps.mitigations.choices import MitigationStatus
 from apps.risks import selectors, services
 from apps.risks.catalogue import DATA_DIR
 from apps.risks.models import (
@@ -20,6 +19,7 @@ from apps.risks.models import (
     RiskTemplate,
     RiskTemplateMitigation,
 )
+from apps.risks.treatment import MitigationStatus
 from apps.systems.models import AIKind
 from tests.factories import AISystemFactory, RiskFactory
 

@@ -13,9 +13,9 @@ from apps.core.api.exports import (
     references,
 )
 from apps.mitigations.api.filters import MitigationAPIFilterSet
-from apps.mitigations.choices import DefenceLayer, MitigationKind, MitigationStatus
 from apps.mitigations.models import Mitigation
 from apps.risks.models import Risk
+from apps.risks.treatment import DefenceLayer, MitigationKind, MitigationStatus
 from apps.systems.models import AISystem
 
 

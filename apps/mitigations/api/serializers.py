@@ -12,11 +12,11 @@ from apps.core.api.serializers import (
     SelfURLField,
     WebURLField,
 )
-from apps.mitigations.choices import DefenceLayer, MitigationKind, MitigationStatus
 from apps.mitigations.forms import owner_choices
 from apps.mitigations.models import Mitigation
 from apps.risks.api.serializers import PersonEmailField, ReferenceRelatedField, RiskLinkSerializer
 from apps.risks.models import Risk
+from apps.risks.treatment import DefenceLayer, MitigationKind, MitigationStatus
 from apps.systems.models import AISystem
 
 

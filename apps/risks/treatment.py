@@ -1,4 +1,9 @@
-"""Choices of mitigations, shared with the risk library's suggested mitigations."""
+"""The vocabulary of risk treatment: the kinds, defence layers and statuses of the mitigations
+that carry a risk's treatment out.
+
+It lives with risks, below the mitigations app, because the risk library's suggested mitigations
+and the register's "mitigations in place" counts use it; :mod:`apps.mitigations` builds on it.
+"""
 
 from django.db import models
 
