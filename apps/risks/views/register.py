@@ -10,6 +10,7 @@ from django.views import View
 from django.views.generic import DetailView, TemplateView
 
 from apps.accounts import permissions as roles
+from apps.core import panels
 from apps.core import selectors as core_selectors
 from apps.core.api.exports import export_response
 from apps.core.ids import parse_id
@@ -86,9 +87,7 @@ class RiskDetailView(LoginRequiredMixin, RiskObjectMixin, DetailView):
         context["live_acceptance"] = next((a for a in acceptances if a.is_live), None)
         context["can_request_acceptance"] = context["can_edit"] and not context["live_acceptance"]
         context["deadline_days"] = RiskMatrix.load().deadline_days(risk.inherent_level)
-        from apps.mitigations.views import risk_panel_context  # the mitigations panel
-
-        context.update(risk_panel_context(self.request, risk))
+        context.update(panels.render_context(self.request, risk))
         return context
 
 
