@@ -11,7 +11,14 @@ from django.db import transaction
 from django.test import Client, override_settings
 
 from apps.accounts.models import Membership
-from tests.factories import MembershipFactory, TeamFactory, UserFactory
+from tests.factories import (
+    AISystemFactory,
+    MembershipFactory,
+    MitigationFactory,
+    RiskFactory,
+    TeamFactory,
+    UserFactory,
+)
 
 FAST_PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
@@ -120,6 +127,41 @@ def administrator(db):
 def nobody(db):
     """Signed in, but in no team and with no global role."""
     return UserFactory()
+
+
+# --- Records of ``team`` (and of ``other_team``), shared by every app's tests ----------------------
+@pytest.fixture
+def system(team, contributor):
+    """An AI system of ``team`` that ``contributor`` owns (business and technical owner)."""
+    return AISystemFactory(
+        team=team, name="Support chatbot", business_owner=contributor, technical_owner=contributor
+    )
+
+
+@pytest.fixture
+def foreign_system(other_team):
+    """A system of another team: ``contributor`` and ``viewer`` may not see it."""
+    return AISystemFactory(team=other_team, name="Credit scoring model")
+
+
+@pytest.fixture
+def risk(system):
+    return RiskFactory(system=system, title="Invented refund policy")
+
+
+@pytest.fixture
+def foreign_risk(foreign_system):
+    return RiskFactory(system=foreign_system, title="Biased credit decisions")
+
+
+@pytest.fixture
+def mitigation(system, risk, contributor):
+    """A mitigation of ``system`` that treats ``risk``, owned by ``contributor``."""
+    mitigation = MitigationFactory(
+        system=system, title="Ground answers in the policy corpus", owner=contributor
+    )
+    mitigation.risks.add(risk)
+    return mitigation
 
 
 ROLES = [
