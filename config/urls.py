@@ -18,12 +18,14 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("accounts/", include("apps.accounts.urls")),
     path("systems/", include("apps.systems.urls")),
+    path("risks/", include("apps.library.urls")),
     path("risks/", include("apps.risks.urls")),
     path("mitigations/", include("apps.mitigations.urls")),
     path("reviews/", include("apps.reviews.urls")),
     path("incidents/", include("apps.incidents.urls")),
     path("api/v1/", include("apps.core.api.urls")),
-    path("", include("apps.reminders.urls")),  # notifications/, exports/
+    path("exports/", include("apps.exports.urls")),
+    path("", include("apps.reminders.urls")),  # notifications/
     path("admin/", admin.site.urls),
     path("", include("apps.dashboard.urls")),
     path("", include("apps.core.urls")),

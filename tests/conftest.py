@@ -129,7 +129,7 @@ def nobody(db):
     return UserFactory()
 
 
-# --- Records of ``team`` (and of ``other_team``), shared by every app's tests ----------------------
+# --- Records of ``team`` (and of ``other_team``), shared by every app's tests ---------------------
 @pytest.fixture
 def system(team, contributor):
     """An AI system of ``team`` that ``contributor`` owns (business and technical owner)."""

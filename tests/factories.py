@@ -7,6 +7,7 @@ from factory.django import DjangoModelFactory
 
 from apps.accounts.models import Membership, Team, User
 from apps.core.models import Level
+from apps.mitigations.coverage import refresh_risk_coverage
 from apps.mitigations.models import Mitigation
 from apps.risks.models import Risk, RiskAcceptance, RiskCategory
 from apps.systems.models import (
@@ -95,8 +96,12 @@ class RiskFactory(DjangoModelFactory):
 
 
 class MitigationFactory(DjangoModelFactory):
+    """A mitigation of a system. Pass ``risks=[...]`` to link risks with their coverage flag kept
+    as the services keep it (a bare ``mitigation.risks.add`` leaves the flag as it was)."""
+
     class Meta:
         model = Mitigation
+        skip_postgeneration_save = True
 
     system = factory.SubFactory(AISystemFactory)
     title = factory.Sequence(lambda n: f"Mitigation {n}")
@@ -104,6 +109,12 @@ class MitigationFactory(DjangoModelFactory):
     kind = "architecture"
     layer = "application"
     owner = factory.SelfAttribute("system.business_owner")
+
+    @factory.post_generation
+    def risks(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.risks.set(extracted)
+            refresh_risk_coverage(risk.pk for risk in extracted)
 
 
 class RiskAcceptanceFactory(DjangoModelFactory):
@@ -232,7 +243,7 @@ class NotificationPreferenceFactory(DjangoModelFactory):
 
 class ExportJobFactory(DjangoModelFactory):
     class Meta:
-        model = "reminders.ExportJob"
+        model = "exports.ExportJob"
 
     user = factory.SubFactory(UserFactory)
     kind = "register_xlsx"

@@ -28,7 +28,7 @@ from apps.accounts.models import Membership
 from apps.accounts.services import create_token
 from apps.core import services as core_services
 from apps.core.models import Evidence
-from apps.reminders.models import ExportStatus
+from apps.exports.models import ExportStatus
 from apps.reviews import services as review_services
 from apps.risks.models import RiskTemplate
 from apps.systems import services as system_services

@@ -178,18 +178,19 @@ MATRIX: dict[str, Entry] = {
     "risks:acceptance_withdraw": page(GET=NOT_ALLOWED, POST=TEAM_ACTION_302, kwargs=ACCEPTANCE),
     "risks:expire": page(GET=NOT_ALLOWED, POST="login | 403 | 403 | 302 | 403 | 302"),
     "risks:acceptance_history": page(GET=TEAM_READ, POST=NOT_ALLOWED, kwargs=ACCEPTANCE),
-    "risks:library": page(GET=SIGNED_IN, POST=NOT_ALLOWED),
-    "risks:template_detail": page(GET=SIGNED_IN, POST=NOT_ALLOWED, kwargs={"key": "@template"}),
-    "risks:add_from_template": page(
+    "risks:matrix": page(GET=SIGNED_IN, POST="login | 403 | 403 | 403 | 403 | 200"),
+    "risks:import": page(GET=TEAM_FORM, POST=TEAM_FORM, kwargs=PLAN),
+    "risks:import_template": page(GET=SIGNED_IN, POST=NOT_ALLOWED, kwargs={"fmt": "csv"}),
+    # The risk library
+    "library:list": page(GET=SIGNED_IN, POST=NOT_ALLOWED),
+    "library:template_detail": page(GET=SIGNED_IN, POST=NOT_ALLOWED, kwargs={"key": "@template"}),
+    "library:add": page(
         GET=NOT_ALLOWED,
         POST="login | 403/404 | 302/404 | 403 | 403 | 302",
         kwargs={"key": "@template"},
         data={"system": "@system"},
     ),
-    "risks:suggestions": page(GET=TEAM_READ, POST=NOT_ALLOWED, kwargs=PLAN),
-    "risks:matrix": page(GET=SIGNED_IN, POST="login | 403 | 403 | 403 | 403 | 200"),
-    "risks:import": page(GET=TEAM_FORM, POST=TEAM_FORM, kwargs=PLAN),
-    "risks:import_template": page(GET=SIGNED_IN, POST=NOT_ALLOWED, kwargs={"fmt": "csv"}),
+    "library:suggestions": page(GET=TEAM_READ, POST=NOT_ALLOWED, kwargs=PLAN),
     # Mitigations and their evidence
     "mitigations:list": page(GET=SIGNED_IN, POST=NOT_ALLOWED),
     # Those who may plan no mitigation anywhere are refused before the system is looked up.
@@ -291,24 +292,24 @@ MATRIX: dict[str, Entry] = {
     ),
     "reminders:notifications_read_all": page(GET=NOT_ALLOWED, POST=SIGNED_IN_302),
     "reminders:digest_preference": page(GET=NOT_ALLOWED, POST=SIGNED_IN_302),
-    "reminders:export_list": page(GET=SIGNED_IN, POST=NOT_ALLOWED),
-    "reminders:export_register": page(
+    "exports:list": page(GET=SIGNED_IN, POST=NOT_ALLOWED),
+    "exports:register": page(
         GET=NOT_ALLOWED,
-        POST="login | 302>reminders:export_detail | 302>reminders:export_detail"
-        " | 302>reminders:export_detail | 302>reminders:export_detail"
-        " | 302>reminders:export_detail",
+        POST="login | 302>exports:detail | 302>exports:detail"
+        " | 302>exports:detail | 302>exports:detail"
+        " | 302>exports:detail",
     ),
-    "reminders:export_team_plans": page(
+    "exports:team_plans": page(
         GET=NOT_ALLOWED,
         # Plans of a team one reads; another team's is refused with a message on the list.
-        POST="login | 302>reminders:export_detail/302>reminders:export_list"
-        " | 302>reminders:export_detail/302>reminders:export_list"
-        " | 302>reminders:export_detail | 302>reminders:export_detail"
-        " | 302>reminders:export_detail",
+        POST="login | 302>exports:detail/302>exports:list"
+        " | 302>exports:detail/302>exports:list"
+        " | 302>exports:detail | 302>exports:detail"
+        " | 302>exports:detail",
         data={"team": "@team"},
     ),
-    "reminders:export_detail": page(GET=MINE, POST=NOT_ALLOWED, kwargs={"pk": "@export_job"}),
-    "reminders:export_download": page(GET=MINE, POST=NOT_ALLOWED, kwargs={"pk": "@export_job"}),
+    "exports:detail": page(GET=MINE, POST=NOT_ALLOWED, kwargs={"pk": "@export_job"}),
+    "exports:download": page(GET=MINE, POST=NOT_ALLOWED, kwargs={"pk": "@export_job"}),
     # Home, audit log, health check, the administration site's door
     "dashboard:home": page(GET=SIGNED_IN, POST=NOT_ALLOWED),
     "core:audit_log": page(
@@ -490,7 +491,7 @@ ARCHIVED: dict[str, dict[str, str]] = {
     "risks:request_acceptance": {"GET": ARCHIVED_PAGE, "POST": ARCHIVED_PAGE},
     "risks:acceptance_detail": {"POST": ARCHIVED_PAGE},  # the committee's decision
     "risks:acceptance_withdraw": {"POST": ARCHIVED_PAGE},
-    "risks:add_from_template": {"POST": ARCHIVED_PAGE},
+    "library:add": {"POST": ARCHIVED_PAGE},
     "risks:import": {"GET": ARCHIVED_PAGE, "POST": ARCHIVED_PAGE},
     "mitigations:create": {"GET": ARCHIVED_PAGE, "POST": ARCHIVED_PAGE},
     "mitigations:edit": {"GET": ARCHIVED_PAGE, "POST": ARCHIVED_PAGE},

@@ -918,7 +918,7 @@ class LoadGenerator:
             {m: [r.pk for r in m._risks] for m in mitigations},
             "risks",
         )
-        # Links inserted in bulk send no signal: the risks' coverage flag is set here.
+        # Bulk links go around the mitigation services: the risks' coverage flag is set here.
         refresh_risk_coverage([risk.pk for risk in risks])
         incidents = [
             incident

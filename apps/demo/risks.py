@@ -14,6 +14,7 @@ import datetime
 from django.utils import timezone
 
 from apps.core.services import add_evidence
+from apps.library import services as library_services
 from apps.mitigations import services as mitigation_services
 from apps.risks import permissions as risk_permissions
 from apps.risks import services
@@ -99,7 +100,9 @@ def seed_demo_risks(people: dict) -> int:
             template = templates.get(key)
             if template is None:
                 continue
-            risk = services.add_risk_from_template(system=system, template=template, by=author)
+            risk = library_services.add_risk_from_template(
+                system=system, template=template, by=author
+            )
             added += 1
             _progress(risk, author, residual, statuses)
         if system.name == HAND_WRITTEN["system"]:

@@ -8,7 +8,7 @@ from django import forms
 from django.conf import settings
 from django.db.models import Q
 
-from apps.core.forms import ChangeReasonFormMixin
+from apps.core.forms import RecordForm
 from apps.incidents import selectors
 from apps.incidents.models import SEVERITY_DEFINITIONS, Incident, Severity
 from apps.incidents.services import EDITABLE_FIELDS
@@ -40,7 +40,7 @@ def severity_choices() -> list[tuple[int, str]]:
     return [(s.value, f"{s.label} — {SEVERITY_DEFINITIONS[s]}") for s in Severity]
 
 
-class IncidentForm(ChangeReasonFormMixin, forms.ModelForm):
+class IncidentForm(RecordForm):
     """Every field of an incident; risks and mitigations are those of its own system."""
 
     materialised_risks = RiskChoiceField(
@@ -159,8 +159,13 @@ class IncidentForm(ChangeReasonFormMixin, forms.ModelForm):
             *self.change_reason_layout(),
         )
 
-    def incident_data(self) -> dict:
-        return {name: self.cleaned_data[name] for name in EDITABLE_FIELDS}
+    def linked_records(self) -> dict:
+        """The risks that materialised and the follow-up mitigations, as the services take them
+        (``risks=``, ``mitigations=``) next to :meth:`service_data`."""
+        return {
+            "risks": self.cleaned_data["materialised_risks"],
+            "mitigations": self.cleaned_data["follow_up_mitigations"],
+        }
 
 
 class PhaseForm(forms.Form):

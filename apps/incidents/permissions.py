@@ -9,6 +9,8 @@ from __future__ import annotations
 from apps.accounts.permissions import can_read_team, is_contributor_somewhere
 from apps.core import rules
 from apps.incidents.models import Incident
+from apps.risks.models import Risk
+from apps.risks.permissions import can_edit_risk
 from apps.systems.models import AISystem
 from apps.systems.permissions import can_edit_system
 
@@ -32,10 +34,35 @@ def can_log_incidents(user) -> bool:
     return is_contributor_somewhere(user)
 
 
+def why_cannot_add_incident(user, system: AISystem) -> str:
+    """Why the person may not log an incident of the system, or ""."""
+    if can_create_incident(user, system):
+        return ""
+    if system.is_archived:
+        return f"{system.reference} is archived: it is read-only."
+    return "Only contributors of the system's team can log its incidents."
+
+
+def why_cannot_edit_incident(user, incident: Incident) -> str:
+    """Why the person may not change the incident (edit it, or act on its page), or ""."""
+    if can_edit_incident(user, incident):
+        return ""
+    if incident.system.is_archived:
+        return f"{incident.system.reference} is archived: it is read-only."
+    return "Only contributors of the system's team can change this incident."
+
+
+def why_cannot_raise_likelihood(user, risk: Risk) -> str:
+    """Why the person may not raise the likelihood of a risk that materialised, or "": on top
+    of changing the incident, that is a change to the risk."""
+    if can_edit_risk(user, risk):
+        return ""
+    return f"{risk.reference} is archived or read-only for you."
+
+
 def register_rules() -> None:
     rules.register(
         Incident, "view", rules.explained(can_view_incident, "You cannot see this incident.")
     )
-    rules.register(
-        Incident, "change", rules.explained(can_edit_incident, "You cannot edit this incident.")
-    )
+    rules.register(Incident, "change", why_cannot_edit_incident)
+    rules.register(AISystem, "add_incident", why_cannot_add_incident)

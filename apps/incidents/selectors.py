@@ -23,7 +23,6 @@ from django.db.models import (
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
-from apps.accounts import permissions
 from apps.incidents.models import Incident, Severity
 from apps.mitigations.models import Mitigation
 from apps.risks.models import Risk
@@ -107,18 +106,6 @@ def linkable_risks(incident: Incident) -> QuerySet[Risk]:
 def incidents_of_system(system) -> QuerySet[Incident]:
     """A system's incidents for its page, newest first."""
     return Incident.objects.filter(system=system).order_by("-detected_at", "-pk")
-
-
-def systems_for_new_incidents(user):
-    """Active systems where the user may log incidents (their contributor teams)."""
-    from apps.systems.models import AISystem
-
-    return (
-        AISystem.objects.active()
-        .filter(team__in=permissions.contributor_teams(user))
-        .select_related("team")
-        .order_by("team__name", "name")
-    )
 
 
 # --- Response times -------------------------------------------------------------------------------

@@ -198,12 +198,9 @@ def open_incident(
     Used by the pages and by the API (``via=ReportedVia.API``), e.g. for a monitoring system
     that reports a failure. An incident logged after the fact may come already closed.
     """
-    if not permissions.can_create_incident(by, system):
-        raise PermissionDenied(
-            f"{system.reference} is archived: it is read-only."
-            if system.is_archived
-            else "Only contributors of the system's team can log its incidents."
-        )
+    refusal = permissions.why_cannot_add_incident(by, system)
+    if refusal:
+        raise PermissionDenied(refusal)
     risks = _check_risks(system, risks)
     mitigations = _check_mitigations(system, mitigations)
     incident = Incident(system=system, created_by=by, reported_via=via)

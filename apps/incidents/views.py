@@ -1,35 +1,37 @@
-"""Pages of incidents: thin, calling selectors and services.
+"""Pages of incidents: declarations on the generic views of :mod:`apps.core`.
 
-Every view finds its incident among those the user may see (another team's incident is a 404)
-and asks :mod:`apps.accounts.permissions` before writing (a reader gets a 403 with the reason).
+Every page finds its incident among those the person may see (another team's incident is a 404)
+and asks the rules of :mod:`apps.incidents.permissions` before a change (a 403 with the reason).
+The actions of an incident's page (the next phase, a risk that materialised, a follow-up) show
+that page again with the form's errors when they cannot be done (400).
 """
 
 from __future__ import annotations
 
 import copy
-import csv
+from typing import ClassVar
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponse, StreamingHttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
-from django.views import View
-from django.views.generic import DetailView
+from django.views.generic import TemplateView
 
-from apps.core import selectors as core_selectors
 from apps.core.charts import line_chart
-from apps.core.ids import parse_id
-from apps.core.spreadsheets import spreadsheet_row
 from apps.core.views.generic import (
-    FilteredListView,
+    ObjectActionView,
+    ObjectEditView,
+    ObjectExportView,
     ObjectHistoryView,
-    ServiceFormView,
+    ObjectListView,
+    ObjectView,
     add_service_errors,
 )
 from apps.incidents import permissions, selectors, services
+from apps.incidents.api.exports import IncidentPageExporter
 from apps.incidents.filters import IncidentFilterSet
 from apps.incidents.forms import IncidentForm, LinkRiskForm, PhaseForm, RaiseLikelihoodForm
 from apps.incidents.models import (
@@ -42,62 +44,58 @@ from apps.incidents.models import (
 )
 from apps.mitigations.forms import RiskPanelAddForm
 from apps.risks import permissions as risk_permissions
-from apps.systems.models import AISystem
+from apps.systems.views import SystemChildCreateView
 
-HISTORY_ON_DETAIL_PAGE = 20
-EXPORT_CHUNK_SIZE = 2000
 TREND_MONTHS = 12
-EXPORT_HEADER = [
-    "reference",
-    "system_reference",
-    "system",
-    "team",
-    "title",
-    "severity",
-    "phase",
-    "occurred_at",
-    "detected_at",
-    "assessed_at",
-    "contained_at",
-    "recovered_at",
-    "review_done_at",
-    "closed_at",
-    "hours_to_detect",
-    "hours_to_resolve",
-    "uncatalogued",
-    "people_affected",
-    "serious_incident",
-    "regulator_notification_required",
-    "regulator_deadline",
-    "regulator_notified_at",
-    "post_incident_review_owed",
-    "reported_via",
-    "updated_at",
-]
 
 
-def _refuse_edit(incident: Incident) -> PermissionDenied:
-    if incident.system.is_archived:
-        return PermissionDenied(f"{incident.system.reference} is archived: it is read-only.")
-    return PermissionDenied("Only contributors of the system's team can change this incident.")
+# --- List, export, metrics ------------------------------------------------------------------------
+class IncidentListView(ObjectListView):
+    model = Incident
+    selector = staticmethod(selectors.incident_list)
+    filterset_class = IncidentFilterSet
+    template_name = "incidents/list.html"
+    partial_template_name = "incidents/_list_results.html"
+
+    def get_extra_context(self):
+        return {"can_log": permissions.can_log_incidents(self.request.user)}
 
 
-def _check_can_edit(user, incident: Incident) -> None:
-    if not permissions.can_edit_incident(user, incident):
-        raise _refuse_edit(incident)
+class IncidentExportView(ObjectExportView):
+    exporter = IncidentPageExporter
 
 
-class IncidentObjectMixin:
-    """Finds the incident among those the user may see: another team's is a 404."""
+class IncidentMetricsView(LoginRequiredMixin, TemplateView):
+    """Mean time to detect and to resolve, by severity and by month, for the filtered incidents
+    (the list's filters); an htmx request gets only the results."""
 
-    def get_incident(self) -> Incident:
-        if not hasattr(self, "_incident"):
-            self._incident = get_object_or_404(
-                selectors.incident_detail(self.request.user), pk=self.kwargs["pk"]
-            )
-        return self._incident
+    template_name = "incidents/metrics.html"
+    partial_template_name = "incidents/_metrics_results.html"
+
+    def get_template_names(self):
+        htmx = getattr(self.request, "htmx", None)
+        return [self.partial_template_name if htmx and not htmx.boosted else self.template_name]
+
+    def get_context_data(self, **kwargs):
+        request = self.request
+        filterset = IncidentFilterSet(
+            request.GET, queryset=selectors.incident_list(request.user), request=request
+        )
+        queryset = filterset.qs
+        by_month = selectors.response_times_by_month(queryset, months=TREND_MONTHS)
+        return {
+            **super().get_context_data(**kwargs),
+            "filterset": filterset,
+            "filter_form": filterset.form,
+            "overall": selectors.response_times(queryset),
+            "by_severity": selectors.response_times_by_severity(queryset),
+            "by_month": by_month,
+            "chart": line_chart(by_month),
+            "is_filtered": any(v for k, v in request.GET.items() if k != "ordering"),
+        }
 
 
+# --- The incident's page --------------------------------------------------------------------------
 def timeline(incident: Incident) -> list[dict]:
     """Each response phase with its time and the time since the previous recorded one."""
     rows, previous = [], None
@@ -119,196 +117,19 @@ def timeline(incident: Incident) -> list[dict]:
     return rows
 
 
-# --- List, export, metrics ------------------------------------------------------------------------
-class IncidentListView(FilteredListView):
-    filterset_class = IncidentFilterSet
-    template_name = "incidents/list.html"
-    partial_template_name = "incidents/_list_results.html"
-
-    def get_base_queryset(self):
-        return selectors.incident_list(self.request.user)
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        query = self.request.GET.copy()
-        query.pop("page", None)
-        context["export_query"] = query.urlencode()
-        context["can_log"] = permissions.can_log_incidents(self.request.user)
-        return context
-
-
-class _Echo:
-    def write(self, value):
-        return value
-
-
-def _iso(value):
-    return value.isoformat() if value else ""
-
-
-def _hours(delta):
-    return round(delta.total_seconds() / 3600, 2) if delta is not None else ""
-
-
-def _export_lines(queryset):
-    writer = csv.writer(_Echo())
-    yield "\ufeff" + writer.writerow(EXPORT_HEADER)
-    rows = queryset.values_list(
-        "pk",
-        "system_id",
-        "system__name",
-        "system__team__name",
-        "title",
-        "severity",
-        "phase",
-        "occurred_at",
-        "detected_at",
-        "assessed_at",
-        "contained_at",
-        "recovered_at",
-        "review_done_at",
-        "closed_at",
-        "uncatalogued",
-        "people_affected",
-        "serious_incident",
-        "regulator_notification_required",
-        "regulator_deadline",
-        "regulator_notified_at",
-        "post_incident_review_due",
-        "reported_via",
-        "updated_at",
-    )
-    for row in rows.iterator(chunk_size=EXPORT_CHUNK_SIZE):
-        (pk, system_id, system, team, title, severity, phase) = row[:7]
-        (occurred, detected, assessed, contained, recovered, reviewed, closed) = row[7:14]
-        (uncatalogued, people, serious, required, deadline, notified, owed, via) = row[14:22]
-        yield writer.writerow(
-            spreadsheet_row(
-                [
-                    Incident.format_reference(pk),
-                    AISystem.format_reference(system_id),
-                    system,
-                    team,
-                    title,
-                    Severity(severity).label,
-                    phase,
-                    _iso(occurred),
-                    _iso(detected),
-                    _iso(assessed),
-                    _iso(contained),
-                    _iso(recovered),
-                    _iso(reviewed),
-                    _iso(closed),
-                    _hours(detected - occurred if occurred else None),
-                    _hours(recovered - detected if recovered else None),
-                    "yes" if uncatalogued else "no",
-                    "" if people is None else people,
-                    serious,
-                    "yes" if required else "no",
-                    _iso(deadline),
-                    _iso(notified),
-                    "yes" if owed else "no",
-                    via,
-                    _iso(row[22]),
-                ]
-            )
-        )
-
-
-class IncidentExportView(LoginRequiredMixin, View):
-    """Exactly the rows of the filtered list, as CSV, streamed in chunks."""
-
-    def get(self, request):
-        filterset = IncidentFilterSet(
-            request.GET, queryset=selectors.incident_list(request.user), request=request
-        )
-        response = StreamingHttpResponse(
-            _export_lines(filterset.qs), content_type="text/csv; charset=utf-8"
-        )
-        stamp = timezone.localtime().strftime("%Y-%m-%d-%H%M")
-        response["Content-Disposition"] = f'attachment; filename="incidents-{stamp}.csv"'
-        return response
-
-
-class IncidentMetricsView(LoginRequiredMixin, View):
-    """Mean time to detect and to resolve, by severity and by month, for the filtered incidents."""
-
-    def get(self, request):
-        filterset = IncidentFilterSet(
-            request.GET, queryset=selectors.incident_list(request.user), request=request
-        )
-        queryset = filterset.qs
-        by_month = selectors.response_times_by_month(queryset, months=TREND_MONTHS)
-        context = {
-            "filterset": filterset,
-            "filter_form": filterset.form,
-            "overall": selectors.response_times(queryset),
-            "by_severity": selectors.response_times_by_severity(queryset),
-            "by_month": by_month,
-            "chart": line_chart(by_month),
-            "is_filtered": any(v for k, v in request.GET.items() if k != "ordering"),
+def risk_rows(user, incident: Incident, *, can_edit: bool) -> list[dict]:
+    """The risks that materialised, each with whether the person may raise its likelihood."""
+    return [
+        {
+            "risk": risk,
+            "added_after": risk.created_at > incident.created_at,
+            "can_raise": can_edit
+            and risk.residual_likelihood < 5
+            and risk_permissions.can_edit_risk(user, risk),
+            "raise_form": RaiseLikelihoodForm(risk=risk),
         }
-        htmx = getattr(request, "htmx", None)
-        template = (
-            "incidents/_metrics_results.html"
-            if htmx and not htmx.boosted
-            else "incidents/metrics.html"
-        )
-        return render(request, template, context)
-
-
-# --- Detail and history ---------------------------------------------------------------------------
-class IncidentDetailView(LoginRequiredMixin, IncidentObjectMixin, DetailView):
-    template_name = "incidents/detail.html"
-    context_object_name = "incident"
-
-    def get_object(self, queryset=None):
-        return self.get_incident()
-
-    def get_context_data(self, phase_form=None, link_form=None, follow_up_form=None, **kwargs):
-        context = super().get_context_data(**kwargs)
-        user = self.request.user
-        incident = self.object
-        can_edit = permissions.can_edit_incident(user, incident)
-        risks = list(selectors.materialised_risks_of(incident))
-        history = core_selectors.history_of(incident)
-        context.update(
-            {
-                "system": incident.system,
-                "timeline": timeline(incident),
-                "next_step": incident.next_step if can_edit else None,
-                "risk_rows": [
-                    {
-                        "risk": risk,
-                        "added_after": risk.created_at > incident.created_at,
-                        "can_raise": can_edit
-                        and risk.residual_likelihood < 5
-                        and risk_permissions.can_edit_risk(user, risk),
-                        "raise_form": RaiseLikelihoodForm(risk=risk),
-                    }
-                    for risk in risks
-                ],
-                "mitigations": selectors.follow_up_mitigations_of(incident),
-                "history": history[:HISTORY_ON_DETAIL_PAGE],
-                "history_truncated": history.count() > HISTORY_ON_DETAIL_PAGE,
-                "can_edit": can_edit,
-                "severity_definition": SEVERITY_DEFINITIONS[Severity(incident.severity)],
-                "post_incident_review": post_incident_review_links(incident, can_edit=can_edit),
-                "art73_days": (
-                    ART73_DAYS[SeriousIncident(incident.serious_incident)]
-                    if incident.art73_applies
-                    else None
-                ),
-            }
-        )
-        if can_edit:
-            context["phase_form"] = phase_form or PhaseForm()
-            context["link_form"] = link_form or LinkRiskForm(incident=incident)
-            context["follow_up_form"] = follow_up_form or RiskPanelAddForm(
-                system=incident.system, user=user
-            )
-            context["follow_up_open"] = bool(follow_up_form is not None and follow_up_form.errors)
-        return context
+        for risk in selectors.materialised_risks_of(incident)
+    ]
 
 
 def post_incident_review_links(incident: Incident, *, can_edit: bool) -> dict:
@@ -329,231 +150,227 @@ def post_incident_review_links(incident: Incident, *, can_edit: bool) -> dict:
     return links
 
 
-class IncidentHistoryView(IncidentObjectMixin, ObjectHistoryView):
-    def get_object(self):
-        return self.get_incident()
+class IncidentView(ObjectView):
+    """The incident, its response timeline, what it taught the register and, for those who may
+    change it, the forms of its actions (``bound_forms``: one that came back with errors)."""
+
+    model = Incident
+    selector = staticmethod(selectors.incident_detail)
+    record_name = "incident"
+    bound_forms: dict = {}
+
+    def get_extra_context(self):
+        user, incident = self.request.user, self.object
+        can_edit = permissions.can_edit_incident(user, incident)
+        context = {
+            "system": incident.system,
+            "timeline": timeline(incident),
+            "next_step": incident.next_step if can_edit else None,
+            "risk_rows": risk_rows(user, incident, can_edit=can_edit),
+            "mitigations": selectors.follow_up_mitigations_of(incident),
+            "can_edit": can_edit,
+            "severity_definition": SEVERITY_DEFINITIONS[Severity(incident.severity)],
+            "post_incident_review": post_incident_review_links(incident, can_edit=can_edit),
+            "art73_days": (
+                ART73_DAYS[SeriousIncident(incident.serious_incident)]
+                if incident.art73_applies
+                else None
+            ),
+        }
+        if can_edit:
+            context.update(self.action_forms())
+        return context
+
+    def action_forms(self) -> dict:
+        """The forms of the page's actions: blank, but the one that came back with errors."""
+        forms = self.bound_forms
+        follow_up_form = forms.get("follow_up_form")
+        return {
+            "phase_form": forms.get("phase_form") or PhaseForm(),
+            "link_form": forms.get("link_form") or LinkRiskForm(incident=self.object),
+            "follow_up_form": follow_up_form
+            or RiskPanelAddForm(system=self.object.system, user=self.request.user),
+            "follow_up_open": bool(follow_up_form is not None and follow_up_form.errors),
+        }
 
 
-# --- Create and edit ------------------------------------------------------------------------------
-class IncidentCreateView(ServiceFormView):
+class IncidentHistoryView(ObjectHistoryView):
+    model = Incident
+
+
+# --- Log and edit ---------------------------------------------------------------------------------
+class IncidentCreateView(SystemChildCreateView):
     """Log an incident of ``?system=<pk>``; without one, choose the system first."""
 
     template_name = "incidents/form.html"
     form_class = IncidentForm
+    service = staticmethod(services.open_incident)
+    parent_action = "add_incident"
     success_message = "{obj.reference} “{obj}” is logged."
-
-    def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated:
-            self.system = self._get_system()
-            if self.system is None:
-                if not permissions.can_log_incidents(request.user):
-                    raise PermissionDenied("Only contributors of a team can log incidents.")
-            elif not permissions.can_create_incident(request.user, self.system):
-                raise PermissionDenied(
-                    f"{self.system.reference} is archived: it is read-only."
-                    if self.system.is_archived
-                    else "Only contributors of the system's team can log its incidents."
-                )
-        return super().dispatch(request, *args, **kwargs)
-
-    def _get_system(self):
-        pk = parse_id(self.request.GET.get("system"))
-        if pk is None:
-            return None
-        return get_object_or_404(
-            AISystem.objects.visible_to(self.request.user).select_related("team"), pk=pk
-        )
-
-    def get(self, request, *args, **kwargs):
-        if self.system is None:
-            return render(
-                request,
-                "incidents/choose_system.html",
-                {"systems": selectors.systems_for_new_incidents(request.user)},
-            )
-        return super().get(request, *args, **kwargs)
-
-    def post(self, request, *args, **kwargs):
-        if self.system is None:
-            return HttpResponse("Choose the system of the incident (?system=<id>).", status=400)
-        return super().post(request, *args, **kwargs)
+    chooser_title = "Log an incident"
+    chooser_question = "An incident happens to one AI system. Which one?"
+    chooser_empty = "None of your teams has an active AI system to log an incident for."
+    chooser_refusal = "Only contributors of a team can log incidents."
+    chooser_list_url = "incidents:list"
 
     def get_initial(self):
         return {"detected_at": timezone.localtime().replace(second=0, microsecond=0)}
 
     def get_form_kwargs(self):
-        kwargs = super().get_form_kwargs()
-        kwargs["system"] = self.system
-        return kwargs
+        return {**super().get_form_kwargs(), "system": self.parent}
 
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["system"] = self.system
-        return context
-
-    def perform(self, form):
-        return services.open_incident(
-            system=self.system,
-            by=self.request.user,
-            data=form.incident_data(),
-            risks=form.cleaned_data["materialised_risks"],
-            mitigations=form.cleaned_data["follow_up_mitigations"],
-            reason=form.cleaned_data["change_reason"],
-        )
+    def get_service_kwargs(self, form):
+        return form.linked_records()
 
 
-class IncidentEditView(IncidentObjectMixin, ServiceFormView):
-    template_name = "incidents/form.html"
+class IncidentEditView(ObjectEditView):
+    model = Incident
+    selector = staticmethod(selectors.incident_detail)
     form_class = IncidentForm
-    success_message = "Your changes to {obj.reference} are saved."
-
-    def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated:
-            _check_can_edit(request.user, self.get_incident())
-        return super().dispatch(request, *args, **kwargs)
+    service = staticmethod(services.update_incident)
 
     def get_form_kwargs(self):
-        kwargs = super().get_form_kwargs()
-        incident = self.get_incident()
-        kwargs["system"] = incident.system
+        return {**super().get_form_kwargs(), "system": self.object.system}
+
+    def get_form_instance(self):
         # The form writes what was typed onto its instance: keep the page's record untouched.
-        kwargs["instance"] = copy.copy(incident)
-        return kwargs
+        return copy.copy(self.object)
 
     def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["incident"] = self.get_incident()
-        context["system"] = self.get_incident().system
-        return context
+        return {**super().get_context_data(**kwargs), "system": self.object.system}
 
-    def perform(self, form):
-        return services.update_incident(
-            incident=self.get_incident(),
-            by=self.request.user,
-            data=form.incident_data(),
-            risks=form.cleaned_data["materialised_risks"],
-            mitigations=form.cleaned_data["follow_up_mitigations"],
-            reason=form.cleaned_data["change_reason"],
-            expected_version=form.expected_version,
+    def get_service_kwargs(self, form):
+        return form.linked_records()
+
+
+# --- Actions of the incident's page ---------------------------------------------------------------
+class _IncidentAction(ObjectActionView):
+    """A POST from the incident's page, by those who may change the incident. A GET is refused
+    as the POST would be; only they learn that the action takes a POST (405)."""
+
+    model = Incident
+    selector = staticmethod(selectors.incident_detail)
+    check_before_method = True
+    anchor: ClassVar[str] = ""  # the section of the page to go back to
+
+    def get_success_url(self, obj):
+        return obj.get_absolute_url() + self.anchor
+
+
+class _IncidentFormAction(_IncidentAction):
+    """An action with a form (``form_name`` in the page's context): when the form or the service
+    finds a problem, the incident's page shows again with the form and its errors (400)."""
+
+    form_name: ClassVar[str] = ""
+
+    def get_form(self):
+        raise NotImplementedError
+
+    def post(self, request, *args, **kwargs):
+        self.form = self.get_form()
+        if self.form.is_valid():
+            try:
+                message = self.act(self.object)
+            except ValidationError as error:
+                add_service_errors(self.form, error)
+            else:
+                messages.success(request, message)
+                return redirect(self.get_success_url(self.object))
+        page = IncidentView(
+            request=request,
+            kwargs=self.kwargs,
+            object=self.object,
+            bound_forms={self.form_name: self.form},
         )
+        return page.render_to_response(page.get_context_data(), status=400)
 
 
-# --- Actions of the incident's page -------------------------------------------------------------
-class _IncidentActionView(LoginRequiredMixin, IncidentObjectMixin, View):
-    """A POST from the incident's page; on a form error the page shows again with it (400)."""
-
-    http_method_names = ["post"]
-
-    def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated:
-            _check_can_edit(request.user, self.get_incident())
-        return super().dispatch(request, *args, **kwargs)
-
-    def page_with_errors(self, **forms):
-        view = IncidentDetailView(request=self.request, kwargs=self.kwargs)
-        view._incident = view.object = self.get_incident()
-        context = view.get_context_data(object=view.object, **forms)
-        return render(self.request, view.template_name, context, status=400)
-
-
-class RecordPhaseView(_IncidentActionView):
+class RecordPhaseView(_IncidentFormAction):
     """POST ``phase`` (the timestamp field of the next phase) and optionally ``at``."""
 
+    form_name = "phase_form"
+
     def post(self, request, *args, **kwargs):
-        incident = self.get_incident()
-        phase_field = request.POST.get("phase", "")
-        if phase_field not in services.RECORDABLE_PHASES:
+        if request.POST.get("phase", "") not in services.RECORDABLE_PHASES:
             return HttpResponse("Unknown phase.", status=400)
-        form = PhaseForm(request.POST)
-        if form.is_valid():
-            try:
-                incident = services.record_phase(
-                    incident=incident,
-                    by=request.user,
-                    phase_field=phase_field,
-                    at=form.cleaned_data["at"],
-                )
-            except ValidationError as error:
-                add_service_errors(form, error)
-            else:
-                step = next(s for s in PHASE_STEPS if s.field == phase_field)
-                text = f"{incident.reference}: {step.label.lower()} is recorded."
-                if incident.post_incident_review_due and phase_field == "closed_at":
-                    text += " A post-incident review of the safety plan is now owed."
-                messages.success(request, text)
-                return redirect(incident.get_absolute_url())
-        return self.page_with_errors(phase_form=form)
+        return super().post(request, *args, **kwargs)
+
+    def get_form(self):
+        return PhaseForm(self.request.POST)
+
+    def act(self, incident):
+        phase_field = self.request.POST["phase"]
+        incident = services.record_phase(
+            incident=incident,
+            by=self.request.user,
+            phase_field=phase_field,
+            at=self.form.cleaned_data["at"],
+        )
+        step = next(s for s in PHASE_STEPS if s.field == phase_field)
+        text = f"{incident.reference}: {step.label.lower()} is recorded."
+        if incident.post_incident_review_due and phase_field == "closed_at":
+            text += " A post-incident review of the safety plan is now owed."
+        return text
 
 
-class LinkRiskView(_IncidentActionView):
+class LinkRiskView(_IncidentFormAction):
     """POST ``risk``: a risk of the system materialised in this incident."""
 
-    def post(self, request, *args, **kwargs):
-        incident = self.get_incident()
-        form = LinkRiskForm(request.POST, incident=incident)
-        if form.is_valid():
-            risk = form.cleaned_data["risk"]
-            try:
-                services.link_risk(incident=incident, risk=risk, by=request.user)
-            except ValidationError as error:
-                add_service_errors(form, error)
-            else:
-                messages.success(
-                    request, f"{risk.reference} is linked: {incident.reference} is catalogued."
-                )
-                return redirect(f"{incident.get_absolute_url()}#risks")
-        return self.page_with_errors(link_form=form)
+    form_name = "link_form"
+    anchor = "#risks"
+
+    def get_form(self):
+        return LinkRiskForm(self.request.POST, incident=self.object)
+
+    def act(self, incident):
+        risk = self.form.cleaned_data["risk"]
+        services.link_risk(incident=incident, risk=risk, by=self.request.user)
+        return f"{risk.reference} is linked: {incident.reference} is catalogued."
 
 
-class RaiseLikelihoodView(_IncidentActionView):
-    """POST ``likelihood`` for one of the risks that materialised."""
+class AddFollowUpView(_IncidentFormAction):
+    """POST a new follow-up mitigation (title, kind, layer, owner, due date)."""
 
-    def post(self, request, *args, **kwargs):
-        incident = self.get_incident()
+    form_name = "follow_up_form"
+    anchor = "#follow-up"
+
+    def get_form(self):
+        return RiskPanelAddForm(
+            self.request.POST, system=self.object.system, user=self.request.user
+        )
+
+    def act(self, incident):
+        mitigation = services.plan_follow_up_mitigation(
+            incident=incident, by=self.request.user, data=self.form.mitigation_data()
+        )
+        return f"{mitigation.reference} “{mitigation}” is planned."
+
+
+class RaiseLikelihoodView(_IncidentAction):
+    """POST ``likelihood`` for one of the risks that materialised; a problem is a message."""
+
+    anchor = "#risks"
+
+    def act(self, incident):
         risk = get_object_or_404(
             selectors.materialised_risks_of(incident).select_related("system__team"),
             pk=self.kwargs["risk_pk"],
         )
-        if not risk_permissions.can_edit_risk(request.user, risk):
-            raise PermissionDenied(f"{risk.reference} is archived or read-only for you.")
-        form = RaiseLikelihoodForm(request.POST, risk=risk)
+        refusal = permissions.why_cannot_raise_likelihood(self.request.user, risk)
+        if refusal:
+            raise PermissionDenied(refusal)
+        form = RaiseLikelihoodForm(self.request.POST, risk=risk)
         if not form.is_valid():
-            messages.error(
-                request, f"Choose a likelihood above {risk.residual_likelihood} for {risk}."
+            raise ValidationError(
+                f"Choose a likelihood above {risk.residual_likelihood} for {risk}."
             )
-            return redirect(f"{incident.get_absolute_url()}#risks")
-        try:
-            risk = services.raise_risk_likelihood(
-                incident=incident,
-                risk=risk,
-                by=request.user,
-                likelihood=form.cleaned_data["likelihood"],
-            )
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
-        else:
-            messages.success(
-                request,
-                f"{risk.reference}: residual likelihood is now {risk.residual_likelihood} "
-                f"(score {risk.residual_score}, {risk.get_residual_level_display().lower()}).",
-            )
-        return redirect(f"{incident.get_absolute_url()}#risks")
-
-
-class AddFollowUpView(_IncidentActionView):
-    """POST a new follow-up mitigation (title, kind, layer, owner, due date)."""
-
-    def post(self, request, *args, **kwargs):
-        incident = self.get_incident()
-        form = RiskPanelAddForm(request.POST, system=incident.system, user=request.user)
-        if form.is_valid():
-            try:
-                mitigation = services.plan_follow_up_mitigation(
-                    incident=incident, by=request.user, data=form.mitigation_data()
-                )
-            except ValidationError as error:
-                add_service_errors(form, error)
-            else:
-                messages.success(request, f"{mitigation.reference} “{mitigation}” is planned.")
-                return redirect(f"{incident.get_absolute_url()}#follow-up")
-        return self.page_with_errors(follow_up_form=form)
+        risk = services.raise_risk_likelihood(
+            incident=incident,
+            risk=risk,
+            by=self.request.user,
+            likelihood=form.cleaned_data["likelihood"],
+        )
+        return (
+            f"{risk.reference}: residual likelihood is now {risk.residual_likelihood} "
+            f"(score {risk.residual_score}, {risk.get_residual_level_display().lower()})."
+        )

@@ -7,16 +7,11 @@ class MitigationsConfig(AppConfig):
     verbose_name = "Mitigations"
 
     def ready(self):
+        from apps.core.audit import register_detail_url
+        from apps.mitigations.models import Mitigation
         from apps.mitigations.panels import register_panels
         from apps.mitigations.permissions import register_rules
 
         register_rules()
         register_panels()
-        from apps.core.audit import register_detail_url
-        from apps.mitigations.models import Mitigation
-
         register_detail_url(Mitigation, "mitigations:detail")
-
-        from apps.mitigations import coverage
-
-        coverage.connect()

@@ -6,17 +6,15 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Div, Fieldset, Layout
 from django import forms
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.template.defaultfilters import filesizeformat
-from django.utils import timezone
 
-from apps.core.forms import ChangeReasonFormMixin
+from apps.core.forms import RecordForm
 from apps.core.models import Evidence
 from apps.core.services import EVIDENCE_TYPES
 from apps.mitigations import selectors
 from apps.mitigations.models import Mitigation
-from apps.mitigations.services import EDITABLE_FIELDS
+from apps.mitigations.services import EDITABLE_FIELDS, verification_date
 from apps.risks.treatment import MitigationStatus
 
 
@@ -38,24 +36,12 @@ class DateInput(forms.DateInput):
         super().__init__(attrs=attrs, format="%Y-%m-%d")
 
 
-def owner_choices(system, *, user=None, current_owner_id=None):
-    """Active people who may sensibly own a system's mitigation: its team and its owners.
+class MitigationForm(RecordForm):
+    """Every field of a mitigation; the risks it treats are those of its own system.
 
-    The editor (an administrator may work outside their teams) and the current owner stay
-    selectable, so that saving never silently changes who owns a mitigation.
+    The owners offered and the risks listed are those the service accepts; the rules themselves
+    (who may own it, its dates) are the service's.
     """
-    wanted = Q(memberships__team_id=system.team_id) | Q(
-        pk__in=[system.business_owner_id, system.technical_owner_id]
-    )
-    extra = [pk for pk in (getattr(user, "pk", None), current_owner_id) if pk]
-    if extra:
-        wanted |= Q(pk__in=extra)
-    ids = get_user_model().objects.filter(wanted).values("pk")
-    return get_user_model().objects.filter(pk__in=ids, is_active=True).order_by("full_name")
-
-
-class MitigationForm(ChangeReasonFormMixin, forms.ModelForm):
-    """Every field of a mitigation; the risks it treats are those of its own system."""
 
     risks = RiskChoiceField(
         queryset=None,
@@ -82,7 +68,7 @@ class MitigationForm(ChangeReasonFormMixin, forms.ModelForm):
         self.system = system
         self.user = user
         current_owner = self.instance.owner_id if self.instance.pk else None
-        self.fields["owner"].queryset = owner_choices(
+        self.fields["owner"].queryset = selectors.owner_choices(
             system, user=user, current_owner_id=current_owner
         )
         risks = Q(archived_at__isnull=True)
@@ -131,21 +117,13 @@ class MitigationForm(ChangeReasonFormMixin, forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        # Marking it verified without a date means verified today (as the status buttons do).
-        if cleaned.get("status") == MitigationStatus.VERIFIED and not cleaned.get(
-            "last_verified_on"
-        ):
-            cleaned["last_verified_on"] = timezone.localdate()
+        # Read as the service will write it, so that the record checked against its constraints
+        # (a verified mitigation has a date) is the one saved.
+        if "status" in cleaned and "last_verified_on" in cleaned:
+            cleaned["last_verified_on"] = verification_date(
+                cleaned["status"], cleaned["last_verified_on"]
+            )
         return cleaned
-
-    def clean_last_verified_on(self):
-        value = self.cleaned_data.get("last_verified_on")
-        if value and value > timezone.localdate():
-            raise forms.ValidationError("A verification cannot be in the future.")
-        return value
-
-    def mitigation_data(self) -> dict:
-        return {name: self.cleaned_data[name] for name in EDITABLE_FIELDS}
 
 
 class RiskPanelAddForm(forms.ModelForm):
@@ -160,7 +138,7 @@ class RiskPanelAddForm(forms.ModelForm):
     def __init__(self, *args, system, user, **kwargs):
         kwargs.setdefault("auto_id", "mitigation-panel-%s")
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = owner_choices(system, user=user)
+        self.fields["owner"].queryset = selectors.owner_choices(system, user=user)
         if self.fields["owner"].queryset.filter(pk=user.pk).exists():
             self.initial.setdefault("owner", user.pk)
 

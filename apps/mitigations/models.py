@@ -93,14 +93,6 @@ class Mitigation(ReferenceMixin, VersionedModel, TimeStampedModel):
     def __str__(self):
         return self.title
 
-    @classmethod
-    def from_db(cls, db, field_names, values):
-        instance = super().from_db(db, field_names, values)
-        # The status as read: a save that moves it in or out of place refreshes the coverage
-        # of the mitigation's risks (apps.mitigations.coverage), and only such a save.
-        instance._status_in_db = instance.__dict__.get("status")
-        return instance
-
     def get_absolute_url(self):
         return reverse_pk("mitigations:detail", self.pk)
 

@@ -1,15 +1,15 @@
-"""Reads of mitigations that pages (and later the API) share."""
+"""Reads of mitigations that the pages, the API and the services share."""
 
 from __future__ import annotations
 
+from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
-from apps.accounts import permissions
 from apps.core.models import AuditEvent, Evidence
 from apps.mitigations.models import Mitigation
-from apps.systems.models import AISystem
+from apps.risks.models import Risk
 
 
 def _live_evidence_count() -> Coalesce:
@@ -88,11 +88,24 @@ def history_of_mitigation(mitigation: Mitigation) -> QuerySet[AuditEvent]:
     ).select_related("content_type")
 
 
-def systems_open_for_mitigations(user):
-    """Active systems whose mitigations the user may plan (their contributor teams)."""
-    return (
-        AISystem.objects.active()
-        .filter(team__in=permissions.contributor_teams(user))
-        .select_related("team")
-        .order_by("team__name", "name")
+def risks_with_their_system(user) -> QuerySet[Risk]:
+    """The risks a user may see, with their system and team: the risk panel's endpoints act on
+    one of them."""
+    return Risk.objects.visible_to(user).select_related("system", "system__team")
+
+
+def owner_choices(system, *, user=None, current_owner_id=None):
+    """Active people who may sensibly own a system's mitigation: its team and its owners.
+
+    The editor (an administrator may work outside their teams) and the current owner stay
+    selectable, so that saving never silently changes who owns a mitigation. The forms offer
+    these people; the services refuse anyone else, whichever way the owner came in.
+    """
+    wanted = Q(memberships__team_id=system.team_id) | Q(
+        pk__in=[system.business_owner_id, system.technical_owner_id]
     )
+    extra = [pk for pk in (getattr(user, "pk", None), current_owner_id) if pk]
+    if extra:
+        wanted |= Q(pk__in=extra)
+    ids = get_user_model().objects.filter(wanted).values("pk")
+    return get_user_model().objects.filter(pk__in=ids, is_active=True).order_by("full_name")

@@ -1,4 +1,10 @@
-"""Writes to mitigations: create, edit, link to risks, move through their statuses."""
+"""Writes to mitigations: create, edit, link to risks, move through their statuses, delete.
+
+Every rule of a mitigation's data is here, whichever way it comes in (the pages, the API, the
+other apps' services): its owner is one of the system's people, a verification is not in the
+future, and the risks it treats are those of its own system. Each write also keeps the stored
+coverage flag of the risks it touches (:mod:`apps.mitigations.coverage`).
+"""
 
 from __future__ import annotations
 
@@ -11,10 +17,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.core.concurrency import check_version
-from apps.mitigations import permissions
+from apps.mitigations import permissions, selectors
+from apps.mitigations.coverage import linked_risk_ids, refresh_risk_coverage
 from apps.mitigations.models import Mitigation
 from apps.risks.treatment import MitigationStatus
-from apps.systems import permissions as system_permissions
 from apps.systems.models import AISystem
 
 EDITABLE_FIELDS = [
@@ -27,6 +33,13 @@ EDITABLE_FIELDS = [
     "status",
     "last_verified_on",
 ]
+
+
+def verification_date(status: str, last_verified_on: datetime.date | None):
+    """Marking it verified without a date means verified today (as the status buttons do)."""
+    if status == MitigationStatus.VERIFIED and last_verified_on is None:
+        return timezone.localdate()
+    return last_verified_on
 
 
 def _check_same_system(system: AISystem, risks: Iterable) -> list:
@@ -42,14 +55,31 @@ def _check_same_system(system: AISystem, risks: Iterable) -> list:
     return risks
 
 
+def _check_owner_and_dates(
+    system: AISystem, data: dict[str, Any], *, by, current_owner_id: int | None = None
+) -> None:
+    """The owner, when given, is one of the system's people (see
+    :func:`~apps.mitigations.selectors.owner_choices`); a verification is not in the future."""
+    errors = {}
+    owner = data.get("owner")
+    if owner is not None:
+        allowed = selectors.owner_choices(system, user=by, current_owner_id=current_owner_id)
+        if not allowed.filter(pk=owner.pk).exists():
+            errors["owner"] = f"The owner must belong to {system.team} or own {system.reference}."
+    verified = data.get("last_verified_on")
+    if verified and verified > timezone.localdate():
+        errors["last_verified_on"] = "A verification cannot be in the future."
+    if errors:
+        raise ValidationError(errors)
+
+
 def _assign(mitigation: Mitigation, data: dict[str, Any]) -> None:
     unknown = set(data) - set(EDITABLE_FIELDS)
     if unknown:
         raise ValueError(f"Not editable fields of a mitigation: {', '.join(sorted(unknown))}")
     for name, value in data.items():
         setattr(mitigation, name, value)
-    if mitigation.status == MitigationStatus.VERIFIED and mitigation.last_verified_on is None:
-        mitigation.last_verified_on = timezone.localdate()
+    mitigation.last_verified_on = verification_date(mitigation.status, mitigation.last_verified_on)
 
 
 def _save(mitigation: Mitigation, *, by, reason: str) -> None:
@@ -64,14 +94,17 @@ def create_mitigation(
     *, system: AISystem, by, data: dict[str, Any], risks: Iterable = (), reason: str = ""
 ) -> Mitigation:
     """Plan a mitigation for a system, treating some of its risks."""
-    if not system_permissions.can_edit_system(by, system):
+    if not permissions.can_plan_mitigations(by, system):
         raise PermissionDenied("Only contributors of the system's team can plan its mitigations.")
+    _check_owner_and_dates(system, data, by=by)
     risks = _check_same_system(system, risks)
     mitigation = Mitigation(system=system, created_by=by)
     _assign(mitigation, data)
     _save(mitigation, by=by, reason=reason or "Planned")
     if risks:
         mitigation.risks.add(*risks)
+        if mitigation.is_in_place:
+            refresh_risk_coverage(risk.pk for risk in risks)
     return mitigation
 
 
@@ -86,19 +119,33 @@ def update_mitigation(
     expected_version: int | None = None,
 ) -> Mitigation:
     """Edit a mitigation; ``risks`` replace the linked ones when given.
-    ``expected_version``: the version the editor read (see :mod:`apps.core.concurrency`)."""
+    ``expected_version``: the version the editor read (see :mod:`apps.core.concurrency`).
+
+    The coverage of a risk changes when its link does, and, for all the mitigation's risks, when
+    the mitigation goes in or out of place: only those risks are refreshed.
+    """
     mitigation = (
-        Mitigation.objects.select_for_update().select_related("system").get(pk=mitigation.pk)
+        Mitigation.objects.select_for_update()
+        .select_related("system", "system__team")
+        .get(pk=mitigation.pk)
     )
     if not permissions.can_edit_mitigation(by, mitigation):
         raise PermissionDenied("You cannot edit this mitigation.")
     check_version(mitigation, expected_version, data)
+    _check_owner_and_dates(mitigation.system, data, by=by, current_owner_id=mitigation.owner_id)
+    was_in_place = mitigation.is_in_place
     _assign(mitigation, data)
     _save(mitigation, by=by, reason=reason or "Edited")
+    touched: set[int] = set()
     if risks is not None:
         risks = _check_same_system(mitigation.system, risks)
-        if {r.pk for r in risks} != set(mitigation.risks.values_list("pk", flat=True)):
+        before, after = linked_risk_ids(mitigation), {r.pk for r in risks}
+        if after != before:
             mitigation.risks.set(risks)
+            touched |= before ^ after
+    if mitigation.is_in_place != was_in_place:
+        touched |= linked_risk_ids(mitigation)
+    refresh_risk_coverage(touched)
     return mitigation
 
 
@@ -113,6 +160,7 @@ def link_risk(*, mitigation: Mitigation, risk, by) -> Mitigation:
     mitigation._history_user = by
     mitigation._change_reason = f"Linked to {risk.reference}"
     mitigation.risks.add(risk)
+    refresh_risk_coverage([risk.pk])
     return mitigation
 
 
@@ -123,6 +171,7 @@ def unlink_risk(*, mitigation: Mitigation, risk, by) -> Mitigation:
     mitigation._history_user = by
     mitigation._change_reason = f"Unlinked from {risk.reference}"
     mitigation.risks.remove(risk)
+    refresh_risk_coverage([risk.pk])
     return mitigation
 
 
@@ -138,3 +187,15 @@ def set_status(
         data["last_verified_on"] = verified_on or timezone.localdate()
     label = MitigationStatus(status).label.lower()
     return update_mitigation(mitigation=mitigation, by=by, data=data, reason=f"Marked {label}")
+
+
+@transaction.atomic
+def delete_mitigation(*, mitigation: Mitigation, by) -> None:
+    """Delete a mitigation: an administrator's fix in the administration (teams retire theirs,
+    which keeps the record). The risks it treated lose its coverage."""
+    if not by.has_perm("mitigations.delete_mitigation"):
+        raise PermissionDenied("You cannot delete mitigations.")
+    risk_ids = linked_risk_ids(mitigation)
+    mitigation._history_user = by
+    mitigation.delete()
+    refresh_risk_coverage(risk_ids)

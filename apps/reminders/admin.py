@@ -2,7 +2,6 @@ from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
 from apps.reminders.models import (
-    ExportJob,
     Notification,
     NotificationPreference,
     Reminder,
@@ -24,7 +23,8 @@ class ReminderSettingsAdmin(SimpleHistoryAdmin):
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
-    """Written by the sweep, never by hand; administrators look (and may delete)."""
+    """Written by a job (the sweep, an export), never by hand; administrators look (and may
+    delete)."""
 
     def has_add_permission(self, request):
         return False
@@ -58,11 +58,3 @@ class NotificationPreferenceAdmin(SimpleHistoryAdmin):
     search_fields = ["user__email", "user__full_name"]
     list_select_related = ["user"]
     raw_id_fields = ["user"]
-
-
-@admin.register(ExportJob)
-class ExportJobAdmin(ReadOnlyAdmin):
-    list_display = ["kind", "user", "status", "progress", "created_at", "expires_at"]
-    list_filter = ["kind", "status"]
-    search_fields = ["user__email", "user__full_name"]
-    list_select_related = ["user"]

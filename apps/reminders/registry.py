@@ -1,4 +1,4 @@
-"""The collectors the daily sweep asks for candidate reminders.
+"""What the daily sweep asks of the other apps: housekeeping steps, and candidate reminders.
 
 Each app that has something to remind people of keeps a ``reminders.py`` module with collector
 functions, registered here with :func:`collector` and discovered when Django starts
@@ -16,6 +16,10 @@ A collector takes the sweep's date and yields **batches** (lists) of :class:`Can
 read with a bounded number of queries per batch — :func:`keyset_batches` gives one ``SELECT`` per
 batch — and never query per row: everything a reminder shows (title, link, due date) comes from
 the batch's columns.
+
+An app whose records change state with the date (an acceptance past its date expires) registers
+a step that the sweep runs before it collects, so that the collectors see those records as they
+are today: ``register_housekeeping("expired_acceptances", expire_lapsed_acceptances)``.
 """
 
 from __future__ import annotations
@@ -58,6 +62,23 @@ def collector(function: Collector) -> Collector:
 def collectors() -> list[Collector]:
     """Every registered collector, in a stable order."""
     return [_collectors[name] for name in sorted(_collectors)]
+
+
+Housekeeping = Callable[[datetime.date], int]
+
+_housekeeping: dict[str, Housekeeping] = {}
+
+
+def register_housekeeping(name: str, function: Housekeeping) -> None:
+    """Register a step the sweep runs first: ``function(today)`` brings records up to date and
+    returns how many it changed, which the sweep's result gives under ``name``. Registering a
+    name again replaces its step (re-importing a module does not run it twice)."""
+    _housekeeping[name] = function
+
+
+def housekeeping() -> list[tuple[str, Housekeeping]]:
+    """Every registered housekeeping step with its name, in a stable order."""
+    return sorted(_housekeeping.items())
 
 
 def keyset_batches(

@@ -1,10 +1,10 @@
-"""Reads of the reminders app: a person's notifications, their preference, their export jobs."""
+"""Reads of the reminders app: a person's notifications and their unread count."""
 
 from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from apps.reminders.models import ExportJob, Notification
+from apps.reminders.models import Notification
 
 
 def notifications_for(user, *, unread_only: bool = False) -> QuerySet[Notification]:
@@ -20,8 +20,3 @@ def unread_count(user) -> int:
     if not (user and user.is_authenticated):
         return 0
     return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
-
-
-def export_jobs_for(user) -> QuerySet[ExportJob]:
-    """A person's own export jobs (nobody downloads anyone else's file)."""
-    return ExportJob.objects.filter(user=user).order_by("-created_at", "-pk")

@@ -1,4 +1,4 @@
-"""Writes of the reminders app: the daily sweep, notifications, preferences and export jobs."""
+"""Writes of the reminders app: the daily sweep, notifications and preferences."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ import datetime
 import functools
 import logging
 import smtplib
-import tempfile
 import time
 import uuid
 from collections.abc import Iterable
@@ -20,7 +19,6 @@ from django.contrib.contenttypes.models import ContentType
 from django.core import mail
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files import File
 from django.db import connection as database
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
@@ -32,9 +30,6 @@ from apps.reminders import registry
 from apps.reminders.models import (
     OVERDUE_REASONS,
     DigestFrequency,
-    ExportJob,
-    ExportKind,
-    ExportStatus,
     Notification,
     NotificationPreference,
     Reminder,
@@ -79,7 +74,9 @@ DIGEST_SECTIONS = [
 @dataclasses.dataclass
 class SweepResult:
     today: datetime.date
-    expired_acceptances: int = 0
+    # What each housekeeping step changed, by the name it was registered under
+    # (apps.reminders.registry.register_housekeeping).
+    housekeeping: dict = dataclasses.field(default_factory=dict)
     candidates: int = 0
     escalations: int = 0
     notified: int = 0
@@ -88,14 +85,26 @@ class SweepResult:
     # Wall time of each step, for the log and the benchmark (bench/run.py).
     seconds: dict = dataclasses.field(default_factory=dict)
 
+    @property
+    def expired_acceptances(self) -> int:
+        """The risk acceptances that lapsed (the risks app's housekeeping step)."""
+        return self.housekeeping.get("expired_acceptances", 0)
+
     def as_dict(self) -> dict:
-        return dataclasses.asdict(self) | {"today": self.today.isoformat()}
+        """The counts, each housekeeping step's among them, and the timings, as JSON can hold."""
+        values = dataclasses.asdict(self)
+        del values["today"]
+        counts = values.pop("housekeeping")
+        return {"today": self.today.isoformat(), **counts, **values}
 
 
 def run_sweep(today: datetime.date | None = None, *, lock: SweepLock | None = None) -> SweepResult:
     """Remind everybody of what is due: the daily job.
 
-    1. Expire the risk acceptances past their date (their risks are open again, with history).
+    1. Housekeeping (timed as ``expire``): run the steps the apps registered to bring records
+       up to date before anything is collected (:func:`registry.register_housekeeping`); the
+       risks app's expires the acceptances past their date (their risks are open again, with
+       history).
     2. Collect (:func:`collect_reminders`): ask every registered collector (each app's
        ``reminders.py``) for candidate reminders, in batches. Items overdue for more than
        ``ReminderSettings.escalate_after_days`` add an escalation reminder for every committee
@@ -135,12 +144,11 @@ def run_sweep(today: datetime.date | None = None, *, lock: SweepLock | None = No
     digest again. The opposite order (commit, then send) would instead lose the digest in the same
     window; telling someone twice beats never telling them.
     """
-    from apps.risks.services import expire_acceptances
-
     today = today or timezone.localdate()
     result = SweepResult(today=today)
     started = time.perf_counter()
-    result.expired_acceptances = len(expire_acceptances(today))
+    for name, step in registry.housekeeping():
+        result.housekeeping[name] = step(today)
     result.seconds["expire"] = round(time.perf_counter() - started, 3)
     config = ReminderSettings.load()
     started = time.perf_counter()
@@ -714,93 +722,3 @@ def set_digest_preference(*, user, digest: str) -> NotificationPreference:
         preference._change_reason = "Digest preference changed"
         preference.save()
     return preference
-
-
-# --- Long exports ---------------------------------------------------------------------------------
-EXPORT_LIFETIME = datetime.timedelta(days=1)
-MAX_UNFINISHED_EXPORTS = 3
-
-
-def start_export(*, user, kind: str, params: str = "") -> ExportJob:
-    """Queue a long export for ``user``; a worker runs it (:func:`run_export`)."""
-    if not (user and user.is_authenticated and user.is_active):
-        raise PermissionDenied("Sign in to export.")
-    if kind not in ExportKind.values:
-        raise ValidationError("Unknown kind of export.")
-    from apps.reminders import exports
-
-    exports.validate(kind, user, params)
-    unfinished = ExportJob.objects.filter(
-        user=user,
-        status__in=[ExportStatus.PENDING, ExportStatus.RUNNING],
-        expires_at__gt=timezone.now(),
-    ).count()
-    if unfinished >= MAX_UNFINISHED_EXPORTS:
-        raise ValidationError(
-            f"You already have {unfinished} exports running; wait for one to finish."
-        )
-    now = timezone.now()
-    job = ExportJob.objects.create(
-        user=user, kind=kind, params=params[:2000], created_at=now, expires_at=now + EXPORT_LIFETIME
-    )
-    from apps.reminders import tasks
-
-    transaction.on_commit(lambda: tasks.run_export_job.delay(job.pk))
-    return job
-
-
-def set_export_progress(job: ExportJob, progress: int) -> None:
-    job.progress = max(0, min(100, progress))
-    ExportJob.objects.filter(pk=job.pk).update(progress=job.progress)
-
-
-def run_export(job_id: int) -> ExportJob | None:
-    """Write the export's file, updating its progress after every chunk.
-
-    Idempotent: a finished job is left alone; a job found *running* was interrupted (the worker
-    died, the broker redelivered the task) and starts again from the beginning.
-    """
-    from apps.reminders import exports
-
-    job = ExportJob.objects.select_related("user").filter(pk=job_id).first()
-    if job is None or job.is_finished:
-        return job
-    job.status = ExportStatus.RUNNING
-    job.started_at = timezone.now()
-    job.progress = 0
-    job.error = ""
-    job.save(update_fields=["status", "started_at", "progress", "error"])
-    writer = exports.WRITERS[job.kind]
-    try:
-        with tempfile.TemporaryFile() as output:
-            filename, row_count = writer(job, output)
-            output.seek(0)
-            job.file.save(filename, File(output), save=False)
-    except Exception:
-        # A job is a record the person watches: it must end as "failed" rather than stay
-        # "running" for ever. The traceback goes to the log; the person sees a plain message.
-        logger.exception("Export job %s failed", job.pk)
-        job.status = ExportStatus.FAILED
-        job.error = "The export failed. Try again; if it fails again, tell an administrator."
-        job.finished_at = timezone.now()
-        job.save(update_fields=["status", "error", "finished_at"])
-        return job
-    job.status = ExportStatus.DONE
-    job.progress = 100
-    job.row_count = row_count
-    job.finished_at = timezone.now()
-    job.expires_at = job.finished_at + EXPORT_LIFETIME
-    job.save(update_fields=["status", "progress", "row_count", "file", "finished_at", "expires_at"])
-    return job
-
-
-def delete_expired_exports(now: datetime.datetime | None = None) -> int:
-    """Delete the jobs past their expiry and their files; returns how many."""
-    now = now or timezone.now()
-    deleted = 0
-    for job in ExportJob.objects.filter(expires_at__lte=now).order_by("pk").iterator(500):
-        if job.file:
-            job.file.delete(save=False)
-        job.delete()
-        deleted += 1
-    return deleted

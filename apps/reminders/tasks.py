@@ -22,14 +22,3 @@ def daily_sweep(today: str | None = None) -> dict:
     """The daily reminder sweep; ``today`` (ISO date) defaults to the current date."""
     result = services.run_locked_sweep(datetime.date.fromisoformat(today) if today else None)
     return result.as_dict() if result else {"skipped": "another sweep is running"}
-
-
-@shared_task(name="reminders.run_export", acks_late=True, reject_on_worker_lost=True)
-def run_export_job(job_id: int) -> str | None:
-    job = services.run_export(job_id)
-    return job.status if job else None
-
-
-@shared_task(name="reminders.delete_expired_exports", acks_late=True, reject_on_worker_lost=True)
-def delete_expired_exports() -> int:
-    return services.delete_expired_exports()

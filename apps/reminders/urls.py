@@ -21,9 +21,4 @@ urlpatterns = [
         views.DigestPreferenceView.as_view(),
         name="digest_preference",
     ),
-    path("exports/", views.ExportListView.as_view(), name="export_list"),
-    path("exports/register.xlsx/", views.ExportStartView.as_view(), name="export_register"),
-    path("exports/team-plans/", views.TeamPlansExportStartView.as_view(), name="export_team_plans"),
-    path("exports/<int:pk>/", views.ExportDetailView.as_view(), name="export_detail"),
-    path("exports/<int:pk>/download/", views.ExportDownloadView.as_view(), name="export_download"),
 ]

@@ -62,6 +62,13 @@ class DecisionForm(forms.Form):
         kwargs.setdefault("auto_id", f"{prefix_id}-%s")
         super().__init__(*args, **kwargs)
 
+    def service_data(self) -> dict:
+        """The decision's keywords for :func:`apps.reviews.services.decide_review`."""
+        return {
+            name: self.cleaned_data[name]
+            for name in ("decision", "comment", "conditions", "version")
+        }
+
 
 class ChecklistItemForm(forms.Form):
     status = forms.ChoiceField(choices=ChecklistStatus.choices, widget=forms.RadioSelect)
@@ -74,3 +81,7 @@ class ChecklistItemForm(forms.Form):
     def __init__(self, *args, key: str = "", **kwargs):
         kwargs.setdefault("auto_id", f"item-{key}-%s")
         super().__init__(*args, **kwargs)
+
+    def service_data(self) -> dict:
+        """The item's keywords for :func:`apps.reviews.services.update_checklist_item`."""
+        return {"status": self.cleaned_data["status"], "note": self.cleaned_data["note"]}

@@ -81,6 +81,13 @@ class ChecklistStatus(models.TextChoices):
     NOT_APPLICABLE = "not_applicable", "Not applicable"
 
 
+def is_item_complete(status: str, evidence_count: int) -> bool:
+    """Done with evidence, or not applicable (which says why)."""
+    if status == ChecklistStatus.NOT_APPLICABLE:
+        return True
+    return status == ChecklistStatus.DONE and evidence_count > 0
+
+
 class ImmutableRecordError(Exception):
     """Raised on any attempt to change or delete a submitted plan version."""
 

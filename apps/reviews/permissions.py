@@ -22,6 +22,37 @@ def can_submit_safety_plan(user, system: AISystem) -> bool:
     return can_edit_system(user, system)
 
 
+def can_see_review_queue(user) -> bool:
+    return user.is_committee_member
+
+
+SUBMITTERS_ONLY = "Only contributors of the system's team submit its safety plan."
+
+
+def why_cannot_submit_plan(user, system: AISystem) -> str:
+    """Why the person may not submit the system's plan (the submit page), or ""."""
+    if can_submit_safety_plan(user, system):
+        return ""
+    return f"{system.reference} is archived." if system.is_archived else SUBMITTERS_ONLY
+
+
+def why_cannot_resubmit_plan(user, review: Review) -> str:
+    return "" if can_submit_safety_plan(user, review.system) else SUBMITTERS_ONLY
+
+
+def why_cannot_withdraw_review(user, review: Review) -> str:
+    if can_submit_safety_plan(user, review.system):
+        return ""
+    return "Only contributors of the system's team withdraw its review."
+
+
+def why_cannot_keep_checklist(user, system: AISystem) -> str:
+    """Why the person may not change the system's checklist or its evidence, or ""."""
+    if can_submit_safety_plan(user, system):
+        return ""
+    return "Only contributors of the system's team keep its checklist."
+
+
 def why_not_reviewer(candidate, system: AISystem, submitter_ids) -> str:
     """Why a person may not review this system's plan (four eyes), or "" if they may."""
     if not (candidate.is_active and candidate.is_committee_member and not candidate.is_auditor):
@@ -64,10 +95,29 @@ def can_assign_reviewers(user, review: Review) -> bool:
     )
 
 
+def why_cannot_assign_reviewers(user, review: Review) -> str:
+    if can_assign_reviewers(user, review):
+        return ""
+    return "Committee members, administrators and the system's team assign reviewers."
+
+
 def register_rules() -> None:
-    rules.register(Review, "view", rules.explained(can_view_review, "You cannot see this review."))
-    rules.register(Review, "decide", why_cannot_decide_review)
-    # Evidence on a checklist item: the system's team keeps its checklist.
+    rules.register(
+        None,
+        "see_review_queue",
+        rules.explained(
+            lambda user, _: can_see_review_queue(user), "The review queue is the committee's."
+        ),
+    )
+    # A system's plan and its deployment checklist.
+    rules.register(AISystem, "submit_plan", why_cannot_submit_plan)
+    rules.register(AISystem, "keep_checklist", why_cannot_keep_checklist)
+    rules.register(
+        ChecklistItem,
+        "keep_checklist",
+        lambda user, item: why_cannot_keep_checklist(user, item.system),
+    )
+    # Evidence on a checklist item (the evidence service asks it).
     rules.register(
         ChecklistItem,
         "change",
@@ -76,3 +126,9 @@ def register_rules() -> None:
             "Only contributors of the system's team can change its checklist.",
         ),
     )
+    # A review.
+    rules.register(Review, "view", rules.explained(can_view_review, "You cannot see this review."))
+    rules.register(Review, "decide", why_cannot_decide_review)
+    rules.register(Review, "resubmit", why_cannot_resubmit_plan)
+    rules.register(Review, "withdraw", why_cannot_withdraw_review)
+    rules.register(Review, "assign", why_cannot_assign_reviewers)

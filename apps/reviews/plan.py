@@ -5,6 +5,10 @@ acceptances and deployment checklist into one plain, JSON-ready ``dict``. The li
 renders it directly; submitting stores it in a :class:`~apps.reviews.models.PlanVersion`, and the
 version page, the PDF and the comparison read only that stored copy. Choice values are stored
 with their labels, and people with their names, so that a version reads the same years later.
+
+:func:`live_document_context` and :func:`version_document_context` are what the one document
+template (``reviews/_plan_document.html``) shows: on the plan pages, in the PDF and in the export
+jobs' archives.
 """
 
 from __future__ import annotations
@@ -18,11 +22,12 @@ from django.utils import timezone
 
 from apps.core.models import Evidence, Level
 from apps.mitigations.models import Mitigation
+from apps.reviews import selectors
 from apps.reviews.models import (
     CHECKLIST_ORDER,
-    ChecklistItem,
     ChecklistKey,
     ChecklistStatus,
+    PlanVersion,
 )
 from apps.risks import scoring
 from apps.risks.models import (
@@ -101,29 +106,15 @@ def _acceptance(acceptance: RiskAcceptance | None) -> dict | None:
 
 
 def _checklist(system) -> list[dict]:
-    items = {
-        item.key: item
-        for item in ChecklistItem.objects.filter(system=system).select_related("updated_by")
-    }
-    evidence_by_item: dict[int, list[Evidence]] = defaultdict(list)
-    if items:
-        for evidence in Evidence.objects.filter(
-            content_type=ContentType.objects.get_for_model(ChecklistItem),
-            object_id__in=[item.pk for item in items.values()],
-            removed_at__isnull=True,
-        ).select_related("added_by"):
-            evidence_by_item[evidence.object_id].append(evidence)
     rows = []
-    for key in ChecklistKey:
-        item = items.get(key.value)
-        status = item.status if item else ChecklistStatus.OPEN
-        evidence = evidence_by_item.get(item.pk, []) if item else []
+    for row in selectors.checklist_of(system):
+        item = row["item"]
         rows.append(
             {
-                "key": key.value,
-                "label": key.label,
-                "status": status,
-                "status_label": ChecklistStatus(status).label,
+                "key": row["key"],
+                "label": row["label"],
+                "status": row["status"],
+                "status_label": ChecklistStatus(row["status"]).label,
                 "note": item.note if item else "",
                 "updated_by": _person(item.updated_by) if item else "",
                 "updated_at": _date(item.updated_at.date()) if item else None,
@@ -135,19 +126,12 @@ def _checklist(system) -> list[dict]:
                         "added_by": _person(e.added_by),
                         "added_at": _date(timezone.localdate(e.added_at)),
                     }
-                    for e in evidence
+                    for e in row["evidence"]
                 ],
-                "complete": is_item_complete(status, len(evidence)),
+                "complete": row["complete"],
             }
         )
     return rows
-
-
-def is_item_complete(status: str, evidence_count: int) -> bool:
-    """Done with evidence, or not applicable (which says why)."""
-    if status == ChecklistStatus.NOT_APPLICABLE:
-        return True
-    return status == ChecklistStatus.DONE and evidence_count > 0
 
 
 def assemble_plan(system) -> dict[str, Any]:
@@ -368,6 +352,42 @@ def plan_sections(plan: dict) -> dict[str, Any]:
             for level in sorted(Level, reverse=True)
         },
     }
+
+
+# --- The plan document ----------------------------------------------------------------------------
+def document_context(
+    plan: dict, *, version=None, review=None, decisions=None, system_reviews=None
+) -> dict:
+    """What ``reviews/_plan_document.html`` needs, on screen and in the PDF."""
+    return {
+        "plan": plan,
+        "sections": plan_sections(plan),
+        "version": version,
+        "review": review,
+        "decisions": decisions,
+        "system_reviews": system_reviews,
+        "is_live": version is None,
+        "generated_at": timezone.now(),
+    }
+
+
+def live_document_context(system) -> dict:
+    """The live plan as a document: what would be frozen if it were submitted now, with the
+    system's past reviews (the plan page, its PDF and the export jobs show it)."""
+    reviews = list(
+        selectors.reviews_of_system(system).prefetch_related(selectors.decision_prefetch())
+    )
+    return document_context(assemble_plan(system), system_reviews=reviews)
+
+
+def version_document_context(version: PlanVersion) -> dict:
+    """A frozen version as a document, with the decisions made on it."""
+    return document_context(
+        version.content,
+        version=version,
+        review=version.review,
+        decisions=selectors.decisions_on(version),
+    )
 
 
 # --- Comparing two versions -----------------------------------------------------------------------

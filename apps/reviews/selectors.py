@@ -31,8 +31,9 @@ from apps.reviews.models import (
     Review,
     ReviewerAssignment,
     ReviewStatus,
+    is_item_complete,
 )
-from apps.reviews.plan import is_item_complete
+from apps.systems.models import AISystem
 
 
 def _with_progress(queryset: QuerySet[Review]) -> QuerySet[Review]:
@@ -114,6 +115,11 @@ def versions_of(review: Review) -> QuerySet[PlanVersion]:
     return review.versions.select_related("submitted_by").defer("content").order_by("-number")
 
 
+def submitter_ids(review: Review) -> set[int]:
+    """Everyone who submitted a version of the review: none of them may review it (four eyes)."""
+    return {review.submitted_by_id, *review.versions.values_list("submitted_by", flat=True)}
+
+
 def eligible_reviewers(review_or_system, submitter_ids: set[int]) -> QuerySet[User]:
     """Active committee members who may review the system's plan (four eyes)."""
     system = getattr(review_or_system, "system", review_or_system)
@@ -130,6 +136,16 @@ def version_of(system, number: int) -> PlanVersion:
         PlanVersion.objects.select_related("review", "submitted_by", "system")
         .filter(system=system)
         .get(number=number)
+    )
+
+
+def other_versions(version: PlanVersion) -> QuerySet[PlanVersion]:
+    """The system's other versions, newest first (what a version may be compared with)."""
+    return (
+        PlanVersion.objects.filter(system_id=version.system_id)
+        .exclude(pk=version.pk)
+        .defer("content")
+        .order_by("-number")
     )
 
 
@@ -186,9 +202,29 @@ def plan_status(system) -> dict:
     }
 
 
+# The path from each part of the workflow to the system it belongs to.
+_SYSTEM_PATHS = {
+    PlanVersion: "system",
+    ChecklistItem: "system",
+    Decision: "review__system",
+    ReviewerAssignment: "review__system",
+}
+
+
+def parts_visible_to(model, user) -> QuerySet:
+    """The plan versions, checklist items, decisions or reviewer assignments (``model``) of the
+    systems the person may see, with that system joined in: another team's is not found."""
+    path = _SYSTEM_PATHS[model]
+    visible = {f"{path}__in": AISystem.objects.visible_to(user)}
+    return model.objects.filter(**visible).select_related(path)
+
+
 def checklist_of(system) -> list[dict]:
     """The eight items of the system's checklist, each with its row (if any) and live evidence."""
-    items = {item.key: item for item in ChecklistItem.objects.filter(system=system)}
+    items = {
+        item.key: item
+        for item in ChecklistItem.objects.filter(system=system).select_related("updated_by")
+    }
     evidence: dict[int, list[Evidence]] = {}
     if items:
         for row in Evidence.objects.filter(

@@ -25,7 +25,7 @@ from django.utils import timezone
 from apps.core import services as core_services
 from apps.core.models import Level
 from apps.mitigations.models import Mitigation
-from apps.reviews import permissions, tasks
+from apps.reviews import permissions, selectors, tasks
 from apps.reviews.models import (
     OPEN_STATUSES,
     ChecklistItem,
@@ -161,7 +161,7 @@ def submit_safety_plan(*, system: AISystem, by, kind: str, reviewers: Iterable) 
     """
     system = _lock_system(system.pk)
     if not permissions.can_submit_safety_plan(by, system):
-        raise PermissionDenied("Only contributors of the system's team submit its safety plan.")
+        raise PermissionDenied(permissions.SUBMITTERS_ONLY)
     if kind not in ReviewKind.values:
         raise ValidationError({"kind": "Choose the kind of review."})
     in_progress = system.reviews.filter(status__in=OPEN_STATUSES).first()
@@ -221,7 +221,7 @@ def resubmit_safety_plan(*, review: Review, by) -> Review:
     review = _lock_review(review.pk)
     system = _lock_system(review.system_id)
     if not permissions.can_submit_safety_plan(by, system):
-        raise PermissionDenied("Only contributors of the system's team submit its safety plan.")
+        raise PermissionDenied(permissions.SUBMITTERS_ONLY)
     if review.status != ReviewStatus.CHANGES_REQUESTED:
         raise ValidationError(
             f"{review.reference} is {review.get_status_display().lower()}: only a review sent "
@@ -250,10 +250,9 @@ def resubmit_safety_plan(*, review: Review, by) -> Review:
 def assign_reviewers(*, review: Review, by, reviewers: Iterable) -> list[ReviewerAssignment]:
     """Ask more committee members to review an open plan (never its submitters or owners)."""
     review = _lock_review(review.pk)
-    if not permissions.can_assign_reviewers(by, review):
-        raise PermissionDenied(
-            "Committee members, administrators and the system's team assign reviewers."
-        )
+    refusal = permissions.why_cannot_assign_reviewers(by, review)
+    if refusal:
+        raise PermissionDenied(refusal)
     if not review.is_open:
         raise ValidationError(
             f"{review.reference} is {review.get_status_display().lower()}: it takes no more "
@@ -263,8 +262,7 @@ def assign_reviewers(*, review: Review, by, reviewers: Iterable) -> list[Reviewe
     new = [person for person in _unique(reviewers) if person.pk not in assigned]
     if not new:
         raise ValidationError({"reviewers": "Choose a committee member who is not a reviewer yet."})
-    submitters = {review.submitted_by_id, *review.versions.values_list("submitted_by", flat=True)}
-    _check_reviewers(review, new, submitters)
+    _check_reviewers(review, new, selectors.submitter_ids(review))
     assignments = []
     for reviewer in new:
         assignment = ReviewerAssignment(review=review, reviewer=reviewer, assigned_by=by)
@@ -284,8 +282,9 @@ def assign_reviewers(*, review: Review, by, reviewers: Iterable) -> list[Reviewe
 def withdraw_review(*, review: Review, by, reason: str = "") -> Review:
     """The team takes back a plan the committee has not decided on."""
     review = _lock_review(review.pk)
-    if not permissions.can_submit_safety_plan(by, review.system):
-        raise PermissionDenied("Only contributors of the system's team withdraw its review.")
+    refusal = permissions.why_cannot_withdraw_review(by, review)
+    if refusal:
+        raise PermissionDenied(refusal)
     if not review.is_open:
         raise ValidationError(
             f"{review.reference} is {review.get_status_display().lower()}: it cannot be withdrawn."
@@ -427,8 +426,9 @@ def _create_follow_ups(review: Review, decisions: list[Decision]) -> None:
 
 # --- The deployment checklist ---------------------------------------------------------------------
 def _check_checklist_rights(by, system: AISystem) -> None:
-    if not permissions.can_submit_safety_plan(by, system):
-        raise PermissionDenied("Only contributors of the system's team keep its checklist.")
+    refusal = permissions.why_cannot_keep_checklist(by, system)
+    if refusal:
+        raise PermissionDenied(refusal)
 
 
 def _item(system: AISystem, key: str, by) -> ChecklistItem:

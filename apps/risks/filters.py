@@ -1,4 +1,5 @@
-"""Filters of the risk register, shared by the register page, its export and the API."""
+"""Filters of the risk register, the acceptances and the risk library, shared by the pages,
+the exports and the API."""
 
 import django_filters
 from django import forms
@@ -13,10 +14,12 @@ from apps.core.fields import LabelModelChoiceFilter, person_label
 from apps.core.filters import ArchivedFilterMixin, SearchFilterMixin, UTCIsoDateTimeFilter
 from apps.core.models import Level
 from apps.risks.models import (
+    AcceptanceStatus,
     Framework,
     Impact,
     Likelihood,
     Risk,
+    RiskAcceptance,
     RiskCategory,
     RiskStatus,
     RiskTemplate,
@@ -173,6 +176,31 @@ class RiskFilterSet(ArchivedFilterMixin, SearchFilterMixin, django_filters.Filte
         if not self.form.cleaned_data.get("ordering"):
             queryset = queryset.order_by("-residual_score", "title", "pk")
         return queryset
+
+
+# --- Acceptances ----------------------------------------------------------------------------------
+class AcceptanceFilterSet(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(choices=AcceptanceStatus.choices, empty_label="Any status")
+    mine_to_decide = django_filters.BooleanFilter(
+        method="filter_mine_to_decide",
+        label="Waiting for me",
+        widget=forms.CheckboxInput,
+    )
+
+    class Meta:
+        model = RiskAcceptance
+        fields = []
+
+    def filter_mine_to_decide(self, queryset, name, value):
+        if not value:
+            return queryset
+        user = self.request.user
+        return (
+            queryset.filter(status=AcceptanceStatus.PENDING)
+            .exclude(requested_by=user)
+            .exclude(risk__system__business_owner=user)
+            .exclude(risk__system__technical_owner=user)
+        )
 
 
 # --- The risk library -----------------------------------------------------------------------------

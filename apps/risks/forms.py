@@ -1,4 +1,5 @@
-"""Forms of the risk pages: a risk, an acceptance request and a committee decision."""
+"""Forms of the risk pages: a risk, an acceptance request and a committee decision, the risk
+matrix and a spreadsheet import."""
 
 import datetime
 
@@ -8,8 +9,9 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from apps.core.forms import ChangeReasonFormMixin
-from apps.risks.models import FrameworkReference, Risk, RiskCategory
+from apps.core.forms import ChangeReasonFormMixin, RecordForm
+from apps.risks import imports
+from apps.risks.models import FrameworkReference, Risk, RiskCategory, RiskMatrix
 from apps.risks.services import EDITABLE_FIELDS, MAX_ACCEPTANCE_DAYS
 
 
@@ -44,7 +46,7 @@ class ReferenceChoiceField(forms.ModelMultipleChoiceField):
         return f"{obj.get_framework_display()} — {obj.code} {obj.title}"
 
 
-class RiskForm(ChangeReasonFormMixin, forms.ModelForm):
+class RiskForm(RecordForm):
     class Meta:
         model = Risk
         fields = [*EDITABLE_FIELDS, "framework_references"]
@@ -106,9 +108,6 @@ class RiskForm(ChangeReasonFormMixin, forms.ModelForm):
             *self.change_reason_layout(),
         )
 
-    def risk_data(self) -> dict:
-        return {name: self.cleaned_data[name] for name in self.Meta.fields}
-
 
 class AcceptanceRequestForm(forms.Form):
     rationale = forms.CharField(
@@ -135,4 +134,51 @@ class AcceptanceDecisionForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Required when you reject; shown to the team.",
+    )
+
+
+class RiskMatrixForm(ChangeReasonFormMixin, forms.ModelForm):
+    """The three band thresholds and the four deadlines; the model's constraints check them."""
+
+    class Meta:
+        model = RiskMatrix
+        fields = [
+            "medium_min_score",
+            "high_min_score",
+            "critical_min_score",
+            "critical_days",
+            "high_days",
+            "medium_days",
+            "low_days",
+        ]
+        widgets = {
+            name: forms.NumberInput(attrs={"min": 2, "max": 25})
+            for name in ("medium_min_score", "high_min_score", "critical_min_score")
+        } | {
+            name: forms.NumberInput(attrs={"min": 1, "max": 3650})
+            for name in ("critical_days", "high_days", "medium_days", "low_days")
+        }
+        labels = {
+            "medium_min_score": "Medium from score",
+            "high_min_score": "High from score",
+            "critical_min_score": "Critical from score",
+            "critical_days": "Critical: plan within (days)",
+            "high_days": "High: plan within (days)",
+            "medium_days": "Medium: plan within (days)",
+            "low_days": "Low: plan within (days)",
+        }
+
+
+class RiskImportForm(forms.Form):
+    file = forms.FileField(
+        label="Spreadsheet (.csv or .xlsx)",
+        help_text="One row per risk under a header row; at most "
+        f"{imports.MAX_ROWS} risks per file.",
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx"}),
+    )
+    change_reason = forms.CharField(
+        label="Reason for the change (optional)",
+        max_length=255,
+        required=False,
+        help_text="Recorded in each risk's history (by default: imported from the file's name).",
     )

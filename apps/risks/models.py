@@ -244,7 +244,7 @@ class RiskTemplate(models.Model):
         return self.title
 
     def get_absolute_url(self):
-        return reverse("risks:template_detail", args=[self.key])
+        return reverse("library:template_detail", args=[self.key])
 
     @property
     def ai_kind_list(self) -> list[str]:

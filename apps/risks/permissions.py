@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from apps.accounts.permissions import can_read_team, can_write_team, may_write
 from apps.core import rules
-from apps.risks.models import Risk, RiskAcceptance
+from apps.risks.models import Risk, RiskAcceptance, RiskMatrix
 from apps.systems.models import AISystem
 from apps.systems.permissions import can_edit_system, is_owner_of_system, why_cannot_add_to_system
 
@@ -39,6 +39,14 @@ def why_cannot_edit_risk(user, risk: Risk) -> str:
     )
 
 
+def why_cannot_import_risks(user, system: AISystem) -> str:
+    if can_create_risk(user, system):
+        return ""
+    if system.is_archived:
+        return "This system is archived: restore it before importing risks."
+    return "Only contributors of the system's team can import risks."
+
+
 def why_cannot_decide_acceptance(user, acceptance: RiskAcceptance) -> str:
     """The reason a person may not decide on an acceptance, or "" if they may."""
     if not (may_write(user) and user.is_committee_member):
@@ -58,6 +66,17 @@ def can_decide_acceptance(user, acceptance: RiskAcceptance) -> bool:
     return not why_cannot_decide_acceptance(user, acceptance)
 
 
+def can_withdraw_acceptance(user, acceptance: RiskAcceptance) -> bool:
+    """The team that asked may take its request back."""
+    return can_edit_risk(user, acceptance.risk)
+
+
+def can_run_expiry(user) -> bool:
+    """Committee members and administrators may expire past-date acceptances now (the daily
+    job does it anyway)."""
+    return may_write(user) and (user.is_committee_member or user.is_superuser)
+
+
 def can_edit_risk_matrix(user) -> bool:
     """Administrators change the risk matrix (auditors never write, whatever else they are)."""
     return may_write(user) and user.is_superuser
@@ -72,7 +91,35 @@ def register_rules() -> None:
         rules.explained(can_archive_risk, "You cannot archive or restore this risk."),
     )
     rules.register(
+        Risk,
+        "request_acceptance",
+        rules.explained(can_edit_risk, "Only contributors of the system's team can request this."),
+    )
+    rules.register(
         AISystem,
         "add_risk",
         lambda user, system: why_cannot_add_to_system(user, system, what="risks"),
+    )
+    rules.register(AISystem, "import_risks", why_cannot_import_risks)
+    rules.register(RiskAcceptance, "decide", why_cannot_decide_acceptance)
+    rules.register(
+        RiskAcceptance,
+        "withdraw",
+        rules.explained(can_withdraw_acceptance, "You cannot withdraw this acceptance."),
+    )
+    rules.register(
+        None,
+        "expire_acceptances",
+        rules.explained(
+            lambda user, _: can_run_expiry(user),
+            "Committee members and administrators run the expiry.",
+        ),
+    )
+    rules.register(
+        RiskMatrix,
+        "change",
+        rules.explained(
+            lambda user, _: can_edit_risk_matrix(user),
+            "Only administrators change the risk matrix.",
+        ),
     )

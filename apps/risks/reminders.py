@@ -1,7 +1,7 @@
 """Reminders of risk acceptances: about to expire, or expired (the risk is open again).
 
 Collected by the daily sweep (see :mod:`apps.reminders.registry`), which first expires the
-acceptances past their date (:func:`apps.risks.services.expire_acceptances`). The person who
+acceptances past their date (the housekeeping step registered here). The person who
 asked for the acceptance is told, and the risk's owner when that is someone else: the risk is
 back in front of them. Risks and systems that are archived are left out.
 """
@@ -11,8 +11,16 @@ from __future__ import annotations
 import datetime
 
 from apps.reminders.models import ReminderReason
-from apps.reminders.registry import Candidate, collector, keyset_batches, url_maker, when
+from apps.reminders.registry import (
+    Candidate,
+    collector,
+    keyset_batches,
+    register_housekeeping,
+    url_maker,
+    when,
+)
 from apps.risks.models import AcceptanceStatus, Risk, RiskAcceptance
+from apps.risks.services import expire_acceptances
 
 EXPIRY_NOTICE_DAYS = 14
 # An expired acceptance is reminded of if it expired this recently (a missed sweep catches up);
@@ -29,6 +37,16 @@ FIELDS = [
     "risk__owner_id",
     "risk__owner__is_active",
 ]
+
+
+def expire_lapsed_acceptances(today: datetime.date) -> int:
+    """The sweep's first step: approved acceptances past their date expire and their risks are
+    open again (:func:`apps.risks.services.expire_acceptances`), before the collectors below
+    look for what expired."""
+    return len(expire_acceptances(today))
+
+
+register_housekeeping("expired_acceptances", expire_lapsed_acceptances)
 
 
 def _live(queryset):

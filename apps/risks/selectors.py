@@ -2,25 +2,16 @@
 
 from __future__ import annotations
 
-from django.db.models import (
-    Case,
-    Count,
-    Exists,
-    F,
-    IntegerField,
-    OuterRef,
-    Prefetch,
-    Q,
-    QuerySet,
-    Value,
-    When,
-)
-from django.db.models.functions import Lower
+from django.db.models import Case, Count, F, IntegerField, Prefetch, Q, QuerySet, Value, When
 
-from apps.accounts import permissions
-from apps.risks.models import FrameworkReference, Risk, RiskAcceptance, RiskTemplate
+from apps.risks.models import (
+    AcceptanceStatus,
+    FrameworkReference,
+    Risk,
+    RiskAcceptance,
+    RiskTemplate,
+)
 from apps.risks.treatment import IN_PLACE_STATUSES
-from apps.systems.models import AISystem
 
 
 # --- The register (the lead's section) -----------------------------------------------------------
@@ -68,42 +59,29 @@ def risks_of_system(system) -> QuerySet[Risk]:
     )
 
 
-def export_rows(queryset: QuerySet[Risk]):
-    """The register's CSV columns, read straight from the database in chunks."""
-    return queryset.values_list(
-        "pk",
-        "system_id",
-        "system__name",
-        "system__team__name",
-        "title",
-        "scenario",
-        "category__parent__name",
-        "category__name",
-        "owner__email",
-        "inherent_likelihood",
-        "inherent_impact",
-        "inherent_score",
-        "inherent_level",
-        "residual_likelihood",
-        "residual_impact",
-        "residual_score",
-        "residual_level",
-        "treatment",
-        "status",
-        "treatment_due",
-        "archived_at",
-        "updated_at",
-    )
-
-
 def acceptance_list(user) -> QuerySet[RiskAcceptance]:
     return RiskAcceptance.objects.filter(risk__in=Risk.objects.visible_to(user)).select_related(
         "risk__system__team", "requested_by", "decided_by"
     )
 
 
-# --- The risk library -----------------------------------------------------------------------------
-def _with_library_details(queryset: QuerySet[RiskTemplate]) -> QuerySet[RiskTemplate]:
+def acceptance_queue(user) -> QuerySet[RiskAcceptance]:
+    """The committee's queue: pending requests first, then the rest by expiry."""
+    return (
+        acceptance_list(user)
+        .annotate(
+            pending_first=Case(
+                When(status=AcceptanceStatus.PENDING, then=Value(0)),
+                default=Value(1),
+                output_field=IntegerField(),
+            )
+        )
+        .order_by("pending_first", "expires_on", "pk")
+    )
+
+
+# --- The risk library's templates (read by the library's pages and the API) -----------------------
+def with_library_details(queryset: QuerySet[RiskTemplate]) -> QuerySet[RiskTemplate]:
     """Category, framework references (ordered) and the suggested score, in three queries."""
     return queryset.select_related("category__parent").prefetch_related(
         Prefetch(
@@ -118,7 +96,7 @@ def library_templates() -> QuerySet[RiskTemplate]:
 
     ``score`` is the suggested inherent likelihood × impact.
     """
-    return _with_library_details(
+    return with_library_details(
         RiskTemplate.objects.filter(is_active=True).annotate(
             score=F("inherent_likelihood") * F("inherent_impact")
         )
@@ -127,45 +105,6 @@ def library_templates() -> QuerySet[RiskTemplate]:
 
 def template_detail() -> QuerySet[RiskTemplate]:
     """Every template, retired ones included (risks created from them still link to them)."""
-    return _with_library_details(RiskTemplate.objects.all()).prefetch_related(
+    return with_library_details(RiskTemplate.objects.all()).prefetch_related(
         "suggested_mitigations"
     )
-
-
-def systems_for_new_risks(user) -> QuerySet[AISystem]:
-    """The active systems the user may add risks to: those of teams where they contribute."""
-    return (
-        AISystem.objects.active()
-        .filter(team__in=permissions.contributor_teams(user))
-        .select_related("team")
-        .order_by("team__name", "name")
-    )
-
-
-def suggested_templates(system: AISystem, limit: int | None = None) -> QuerySet[RiskTemplate]:
-    """Library templates worth adding to ``system``, most severe first.
-
-    Active templates suggested for the system's kind of AI (or for every kind) that the system
-    has no live risk from yet, whether created from the template or under the same title.
-    Templates written for the system's kind come before generic ones of the same score.
-    """
-    live_risks = Risk.objects.filter(system=system, archived_at__isnull=True).alias(
-        lower_title=Lower("title")
-    )
-    already_there = live_risks.filter(
-        Q(template=OuterRef("pk")) | Q(lower_title=Lower(OuterRef("title")))
-    )
-    queryset = (
-        _with_library_details(
-            RiskTemplate.objects.filter(RiskTemplate.for_ai_kind_q(system.ai_kind), is_active=True)
-        )
-        .annotate(
-            score=F("inherent_likelihood") * F("inherent_impact"),
-            specific=Case(
-                When(ai_kinds="", then=Value(0)), default=Value(1), output_field=IntegerField()
-            ),
-        )
-        .exclude(Exists(already_there))
-        .order_by("-score", "-specific", "-inherent_impact", "title")
-    )
-    return queryset[:limit] if limit is not None else queryset

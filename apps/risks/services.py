@@ -1,4 +1,4 @@
-"""Writes to the risk register: risks, the risk matrix, acceptances, risks from the library.
+"""Writes to the risk register: risks, the risk matrix, acceptances.
 
 Every function checks its rules, writes in one transaction, leaves history with who and why, and
 raises ``PermissionDenied`` / ``ValidationError`` with a message a person can act on. Pages, the
@@ -31,11 +31,9 @@ from django.utils import timezone
 from apps.core import audit
 from apps.core.concurrency import check_version
 from apps.core.models import Level
-from apps.mitigations.models import Mitigation
 from apps.risks import permissions
 from apps.risks.models import (
     AcceptanceStatus,
-    FrameworkReference,
     Risk,
     RiskAcceptance,
     RiskMatrix,
@@ -43,7 +41,6 @@ from apps.risks.models import (
     RiskTemplate,
     Treatment,
 )
-from apps.risks.treatment import MitigationStatus
 from apps.systems import services as system_services
 from apps.systems.models import AISystem, EUAIActTier
 
@@ -259,59 +256,6 @@ def restore_risk(*, risk: Risk, by, reason: str = "") -> Risk:
     _save(risk, by=by, reason=reason or "Restored from the archive")
     system_services.refresh_criticality(risk.system, by=by)
     return risk
-
-
-@transaction.atomic
-def add_risk_from_template(
-    *, system: AISystem, template: RiskTemplate, by, owner=None, title: str | None = None
-) -> Risk:
-    """One click from the library: the risk with the template's text, scores and references,
-    and each suggested mitigation as a planned mitigation, for the team to adapt.
-
-    The residual assessment starts equal to the inherent one: nothing is in place yet.
-    """
-    if not template.is_active:
-        raise ValidationError("This template is retired from the library.")
-    risk = create_risk(
-        system=system,
-        by=by,
-        template=template,
-        reason=f"Added from the risk library ({template.key})",
-        data={
-            "title": title or template.title,
-            "scenario": template.scenario,
-            "category": template.category,
-            "owner": owner or by,
-            "inherent_likelihood": template.inherent_likelihood,
-            "inherent_impact": template.inherent_impact,
-            "residual_likelihood": template.inherent_likelihood,
-            "residual_impact": template.inherent_impact,
-            "treatment": Treatment.MITIGATE,
-            "status": RiskStatus.OPEN,
-            "framework_references": list(template.framework_references.all()),
-        },
-    )
-    for suggestion in template.suggested_mitigations.all():
-        mitigation = Mitigation(
-            system=system,
-            title=suggestion.title,
-            description=suggestion.description,
-            kind=suggestion.kind,
-            layer=suggestion.layer,
-            owner=owner or by,
-            status=MitigationStatus.PLANNED,
-            due_date=risk.treatment_due,
-            created_by=by,
-        )
-        mitigation._history_user = by
-        mitigation._change_reason = f"Suggested by the risk library ({template.key})"
-        mitigation.save()
-        mitigation.risks.add(risk)
-    return risk
-
-
-def framework_references_by_code(codes: Iterable[str]) -> dict[str, FrameworkReference]:
-    return {ref.code: ref for ref in FrameworkReference.objects.filter(code__in=list(codes))}
 
 
 # --- Acceptances ----------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from apps.risks.views import acceptances, imports, library, matrix, register
+from apps.risks.views import acceptances, imports, matrix, register
 
 app_name = "risks"
 
@@ -9,7 +9,7 @@ urlpatterns = [
     path("", register.RiskListView.as_view(), name="list"),
     path("export.csv", register.RiskExportView.as_view(), name="export"),
     path("new/", register.RiskCreateView.as_view(), name="create"),
-    path("<int:pk>/", register.RiskDetailView.as_view(), name="detail"),
+    path("<int:pk>/", register.RiskView.as_view(), name="detail"),
     path("<int:pk>/edit/", register.RiskEditView.as_view(), name="edit"),
     path("<int:pk>/archive/", register.RiskArchiveView.as_view(), name="archive"),
     path("<int:pk>/history/", register.RiskHistoryView.as_view(), name="history"),
@@ -22,7 +22,7 @@ urlpatterns = [
     path("acceptances/", acceptances.AcceptanceListView.as_view(), name="acceptance_list"),
     path(
         "acceptances/<int:pk>/",
-        acceptances.AcceptanceDetailView.as_view(),
+        acceptances.AcceptanceView.as_view(),
         name="acceptance_detail",
     ),
     path(
@@ -36,20 +36,7 @@ urlpatterns = [
         acceptances.AcceptanceHistoryView.as_view(),
         name="acceptance_history",
     ),
-    # The risk library
-    path("library/", library.LibraryView.as_view(), name="library"),
-    path("library/<slug:key>/", library.TemplateDetailView.as_view(), name="template_detail"),
-    path(
-        "library/<slug:key>/add/",
-        library.AddFromTemplateView.as_view(),
-        name="add_from_template",
-    ),
-    path(
-        "suggestions/<int:system_pk>/",
-        library.SuggestionsView.as_view(),
-        name="suggestions",
-    ),
-    # The risk matrix
+    # The risk matrix (the risk library's pages are the library app's, under the same prefix)
     path("matrix/", matrix.RiskMatrixView.as_view(), name="matrix"),
     # Import from CSV/XLSX
     path("import/<int:system_pk>/", imports.RiskImportView.as_view(), name="import"),

@@ -29,11 +29,6 @@ WRITE_OWN = {
 }
 
 
-@pytest.fixture
-def system(team):
-    return AISystemFactory(team=team)
-
-
 @pytest.mark.parametrize(("role", "expected"), READ_OWN.items())
 def test_who_can_view_a_teams_system(role, expected, user_for, system):
     assert system_permissions.can_view_system(user_for(role), system) is expected

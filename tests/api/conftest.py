@@ -5,7 +5,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from apps.accounts.services import create_token
-from tests.factories import AISystemFactory, MitigationFactory, RiskFactory
+from tests.factories import MitigationFactory
 
 RELAXED_RATES = {"user": "100000/minute", "anon": "100000/minute"}
 
@@ -14,37 +14,6 @@ RELAXED_RATES = {"user": "100000/minute", "anon": "100000/minute"}
 def _relaxed_throttling(settings):
     """Tests make many requests per minute; test_throttling.py checks the real limits."""
     settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": RELAXED_RATES}
-
-
-@pytest.fixture
-def system(team, contributor):
-    return AISystemFactory(
-        team=team, name="Support chatbot", business_owner=contributor, technical_owner=contributor
-    )
-
-
-@pytest.fixture
-def foreign_system(other_team):
-    return AISystemFactory(team=other_team, name="Credit scoring model")
-
-
-@pytest.fixture
-def risk(system):
-    return RiskFactory(system=system, title="Invented refund policy")
-
-
-@pytest.fixture
-def foreign_risk(foreign_system):
-    return RiskFactory(system=foreign_system, title="Biased credit decisions")
-
-
-@pytest.fixture
-def mitigation(system, risk, contributor):
-    mitigation = MitigationFactory(
-        system=system, title="Ground answers in the policy corpus", owner=contributor
-    )
-    mitigation.risks.add(risk)
-    return mitigation
 
 
 @pytest.fixture

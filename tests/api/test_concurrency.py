@@ -6,14 +6,9 @@ from django.urls import reverse
 from apps.accounts.models import Membership
 from apps.risks import services as risk_services
 from apps.risks.models import Risk
-from tests.factories import AISystemFactory, MembershipFactory, RiskFactory
+from tests.factories import MembershipFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def risk(team):
-    return RiskFactory(system=AISystemFactory(team=team), title="Invented refund policy")
 
 
 @pytest.fixture

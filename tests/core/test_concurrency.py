@@ -11,19 +11,9 @@ from apps.mitigations import services as mitigation_services
 from apps.risks import services as risk_services
 from apps.risks.models import Risk
 from apps.systems import services as system_services
-from tests.factories import AISystemFactory, IncidentFactory, MitigationFactory, RiskFactory
+from tests.factories import IncidentFactory, MitigationFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def system(team):
-    return AISystemFactory(team=team)
-
-
-@pytest.fixture
-def risk(system):
-    return RiskFactory(system=system, title="Invented refund policy")
 
 
 @pytest.fixture

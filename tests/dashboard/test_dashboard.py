@@ -142,13 +142,13 @@ def org(team, other_team, contributor, committee_member):
         (s4, "in_progress", day(11, 14), [r6]),
         (s1, "planned", day(11, 15), []),
     ):
-        mitigation = MitigationFactory(
+        MitigationFactory(
             system=system,
             status=status,
             due_date=due,
             last_verified_on=day(10, 2) if status == "verified" else None,
+            risks=risks_,
         )
-        mitigation.risks.set(risks_)
 
     for r, status, expires in (
         (r4, "approved", day(11, 25)),

@@ -1,14 +1,12 @@
-"""Systems, risks and incidents of the contributor's team (and of another team)."""
+"""Incidents of the contributor's team (and of another team), and a high-risk system of the team.
+
+``system``, ``foreign_system`` and ``risk`` are the shared ones of ``tests/conftest.py``.
+"""
 
 import pytest
 
 from apps.systems.models import AnnexIIIArea, EUAIActTier
-from tests.factories import AISystemFactory, IncidentFactory, RiskFactory
-
-
-@pytest.fixture
-def system(team, contributor):
-    return AISystemFactory(team=team, name="Support chatbot", business_owner=contributor)
+from tests.factories import AISystemFactory, IncidentFactory
 
 
 @pytest.fixture
@@ -20,16 +18,6 @@ def high_risk_system(team, contributor):
         eu_ai_act_tier=EUAIActTier.HIGH_RISK,
         eu_ai_act_area=AnnexIIIArea.EMPLOYMENT,
     )
-
-
-@pytest.fixture
-def foreign_system(other_team):
-    return AISystemFactory(team=other_team, name="Credit scoring model")
-
-
-@pytest.fixture
-def risk(system):
-    return RiskFactory(system=system, title="Invented refund policy")
 
 
 @pytest.fixture

@@ -245,8 +245,8 @@ def test_contributor_edits_an_incident_and_its_history_shows_it(client_for, cont
 def test_an_uncatalogued_incident_asks_for_the_missing_risk(client_for, incident, system):
     response = client_for("contributor").get(incident.get_absolute_url())
     assertContains(response, "No risk of the register matches this incident")
-    assertContains(response, reverse("risks:suggestions", args=[system.pk]))
-    assertContains(response, f"{reverse('risks:library')}?ai_kind={system.ai_kind}")
+    assertContains(response, reverse("library:suggestions", args=[system.pk]))
+    assertContains(response, f"{reverse('library:list')}?ai_kind={system.ai_kind}")
     assertContains(response, f"{reverse('risks:create')}?system={system.pk}")
 
 

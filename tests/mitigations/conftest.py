@@ -1,39 +1,9 @@
-"""Records shared by the mitigation page tests: one system per team, a risk, a mitigation."""
+"""Records of the mitigation page tests beyond the shared ones: another team's mitigation, and a
+temporary folder for uploaded evidence."""
 
 import pytest
 
-from tests.factories import AISystemFactory, MitigationFactory, RiskFactory
-
-
-@pytest.fixture
-def system(team, contributor):
-    return AISystemFactory(
-        team=team, name="Support chatbot", business_owner=contributor, technical_owner=contributor
-    )
-
-
-@pytest.fixture
-def foreign_system(other_team):
-    return AISystemFactory(team=other_team, name="Credit scoring model")
-
-
-@pytest.fixture
-def risk(system):
-    return RiskFactory(system=system, title="Invented refund policy")
-
-
-@pytest.fixture
-def mitigation(system, risk, contributor):
-    mitigation = MitigationFactory(
-        system=system, title="Ground answers in the policy corpus", owner=contributor
-    )
-    mitigation.risks.add(risk)
-    return mitigation
-
-
-@pytest.fixture
-def foreign_risk(foreign_system):
-    return RiskFactory(system=foreign_system, title="Biased credit decisions")
+from tests.factories import MitigationFactory
 
 
 @pytest.fixture

@@ -1,8 +1,8 @@
 """The risk's stored coverage flag follows every write of mitigations and their links.
 
 ``Risk.has_mitigation_in_place`` is what the dashboard counts; each test changes the links or a
-status one way and checks the flag against the definition (a linked mitigation implemented or
-verified).
+status one way, through the services that keep the flag, and checks it against the definition
+(a linked mitigation implemented or verified).
 """
 
 import pytest
@@ -27,6 +27,16 @@ def implemented(system, contributor):
     return MitigationFactory(system=system, owner=contributor, status=MitigationStatus.IMPLEMENTED)
 
 
+@pytest.fixture
+def link(contributor):
+    """``link(mitigation, risk)``: the mitigation treats the risk too (through the service)."""
+
+    def make(mitigation, risk):
+        services.link_risk(mitigation=mitigation, risk=risk, by=contributor)
+
+    return make
+
+
 def test_a_risk_without_mitigations_is_not_covered(risk):
     assert covered(risk) is False
 
@@ -41,19 +51,22 @@ def test_linking_an_implemented_mitigation_covers_the_risk(risk, implemented, co
     assert covered(risk) is True
 
 
-def test_unlinking_the_only_mitigation_in_place_uncovers_the_risk(risk, implemented, contributor):
-    implemented.risks.add(risk)
+def test_unlinking_the_only_mitigation_in_place_uncovers_the_risk(
+    risk, implemented, contributor, link
+):
+    link(implemented, risk)
 
     services.unlink_risk(mitigation=implemented, risk=risk, by=contributor)
 
     assert covered(risk) is False
 
 
-def test_clearing_the_links_uncovers_the_risks(system, risk, implemented):
+def test_clearing_the_links_uncovers_the_risks(system, risk, implemented, contributor, link):
     second = RiskFactory(system=system)
-    implemented.risks.add(risk, second)
+    link(implemented, risk)
+    link(implemented, second)
 
-    implemented.risks.clear()
+    services.update_mitigation(mitigation=implemented, by=contributor, data={}, risks=[])
 
     assert (covered(risk), covered(second)) == (False, False)
 
@@ -65,17 +78,17 @@ def test_a_mitigation_put_in_place_covers_its_risks(risk, mitigation, contributo
 
 
 def test_a_mitigation_verified_after_implemented_keeps_its_risks_covered(
-    risk, implemented, contributor
+    risk, implemented, contributor, link
 ):
-    implemented.risks.add(risk)
+    link(implemented, risk)
 
     services.set_status(mitigation=implemented, by=contributor, status=MitigationStatus.VERIFIED)
 
     assert covered(risk) is True
 
 
-def test_a_mitigation_retired_uncovers_its_risks(risk, implemented, contributor):
-    implemented.risks.add(risk)
+def test_a_mitigation_retired_uncovers_its_risks(risk, implemented, contributor, link):
+    link(implemented, risk)
 
     services.set_status(mitigation=implemented, by=contributor, status=MitigationStatus.RETIRED)
 
@@ -83,39 +96,41 @@ def test_a_mitigation_retired_uncovers_its_risks(risk, implemented, contributor)
 
 
 def test_a_risk_stays_covered_while_another_mitigation_is_in_place(
-    system, risk, implemented, contributor
+    system, risk, implemented, contributor, link
 ):
     other = MitigationFactory(
         system=system, status=MitigationStatus.VERIFIED, last_verified_on="2026-01-05"
     )
-    implemented.risks.add(risk)
-    other.risks.add(risk)
+    link(implemented, risk)
+    link(other, risk)
 
     services.set_status(mitigation=implemented, by=contributor, status=MitigationStatus.RETIRED)
 
     assert covered(risk) is True
 
 
-def test_replacing_the_links_moves_the_coverage(system, risk, implemented, contributor):
+def test_replacing_the_links_moves_the_coverage(system, risk, implemented, contributor, link):
     second = RiskFactory(system=system)
-    implemented.risks.add(risk)
+    link(implemented, risk)
 
     services.update_mitigation(mitigation=implemented, by=contributor, data={}, risks=[second])
 
     assert (covered(risk), covered(second)) == (False, True)
 
 
-def test_deleting_a_mitigation_uncovers_its_risks(risk, implemented):
-    implemented.risks.add(risk)
+def test_deleting_a_mitigation_uncovers_its_risks(risk, implemented, administrator, link):
+    link(implemented, risk)
 
-    implemented.delete()
+    services.delete_mitigation(mitigation=implemented, by=administrator)
 
     assert covered(risk) is False
 
 
-def test_a_save_of_a_risk_read_before_the_link_does_not_write_the_flag_back(risk, implemented):
+def test_a_save_of_a_risk_read_before_the_link_does_not_write_the_flag_back(
+    risk, implemented, link
+):
     stale = Risk.objects.get(pk=risk.pk)
-    implemented.risks.add(risk)
+    link(implemented, risk)
 
     stale.title = "Invented refund policy, renamed"
     stale.save()
@@ -123,10 +138,10 @@ def test_a_save_of_a_risk_read_before_the_link_does_not_write_the_flag_back(risk
     assert covered(risk) is True
 
 
-def test_a_change_of_coverage_adds_no_version_to_the_risk(risk, implemented):
+def test_a_change_of_coverage_adds_no_version_to_the_risk(risk, implemented, link):
     versions = risk.history.count()
 
-    implemented.risks.add(risk)
+    link(implemented, risk)
 
     assert (risk.history.count(), Risk.objects.get(pk=risk.pk).version) == (versions, risk.version)
 
@@ -138,8 +153,8 @@ def test_an_edit_that_keeps_the_status_runs_no_coverage_query(risk, mitigation, 
     assert not [q for q in context.captured_queries if q["sql"].startswith('UPDATE "risks_risk"')]
 
 
-def test_a_full_refresh_repairs_a_wrong_flag(risk, implemented):
-    implemented.risks.add(risk)
+def test_a_full_refresh_repairs_a_wrong_flag(risk, implemented, link):
+    link(implemented, risk)
     Risk.objects.filter(pk=risk.pk).update(has_mitigation_in_place=False)
 
     assert refresh_risk_coverage() == 1

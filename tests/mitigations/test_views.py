@@ -11,6 +11,7 @@ from pytest_django.asserts import assertContains, assertNotContains
 from apps.core.models import AuditEvent
 from apps.mitigations import services
 from apps.mitigations.models import Mitigation
+from apps.mitigations.views.pages import MitigationCreateView
 from apps.systems import services as system_services
 from tests.conftest import ROLES
 from tests.factories import MembershipFactory, MitigationFactory, RiskFactory
@@ -384,7 +385,7 @@ def test_service_errors_are_shown_on_their_field(client_for, system, contributor
     def refuse(**kwargs):
         raise ValidationError({"due_date": "Not on a public holiday."})
 
-    monkeypatch.setattr(services, "create_mitigation", refuse)
+    monkeypatch.setattr(MitigationCreateView, "service", staticmethod(refuse))
     response = client_for(contributor).post(
         f"{reverse('mitigations:create')}?system={system.pk}", valid_form(contributor)
     )

@@ -27,17 +27,3 @@ def clock():
     """The fixed clock (time stands still at NOW unless a test moves it)."""
     with time_machine.travel(NOW, tick=False) as traveller:
         yield traveller
-
-
-@pytest.fixture
-def eager_tasks():
-    """Tasks queued by a page run at once, in the test, even when REDIS_URL is set.
-
-    For tests of pages that queue a task; the worker itself is tested in test_concurrency.
-    """
-    from config import celery_app
-
-    previous = celery_app.conf.task_always_eager
-    celery_app.conf.task_always_eager = True
-    yield
-    celery_app.conf.task_always_eager = previous

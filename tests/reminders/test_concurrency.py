@@ -218,30 +218,3 @@ def test_the_sweep_runs_on_a_real_worker_and_two_at_once_send_nothing_twice():
 
     assert sorted(finished) == sorted(result.id for result in sent)
     assert_everything_told_exactly_once(recipients)
-
-
-@needs_redis
-# serialized_rollback: the flush after the test would take the risk catalogues with it.
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_an_export_job_runs_on_a_real_worker(tmp_path, settings):
-    from apps.reminders.models import ExportStatus
-    from apps.reminders.services import start_export
-    from config import celery_app
-    from tests.factories import MembershipFactory, RiskFactory
-
-    settings.MEDIA_ROOT = tmp_path
-    member = MembershipFactory(role="viewer")
-    for n in range(3):
-        RiskFactory(system=AISystemFactory(team=member.team), title=f"Risk {n}")
-    RiskFactory(title="Another team's risk")
-    previous = celery_app.conf.task_default_queue
-    try:
-        with real_worker() as queue:
-            celery_app.conf.task_default_queue = queue  # where start_export's .delay() goes
-            job = start_export(user=member.user, kind="register_xlsx")  # queued on commit
-            wait_for(lambda: job.refresh_from_db() or job.is_finished)
-    finally:
-        celery_app.conf.task_default_queue = previous
-
-    assert (job.status, job.progress, job.row_count) == (ExportStatus.DONE, 100, 3)
-    assert job.file.storage.exists(job.file.name)

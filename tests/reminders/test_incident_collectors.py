@@ -26,7 +26,8 @@ def reminded(reason):
 
 
 @pytest.fixture
-def system(db):
+def two_owner_system(db):
+    """A system whose business and technical owners are two people (both are reminded)."""
     return AISystemFactory(business_owner=UserFactory(), technical_owner=UserFactory())
 
 
@@ -58,58 +59,58 @@ def regulator_incident(system, deadline, notified=False):
     )
 
 
-def test_a_post_incident_review_owed_is_reminded_to_the_systems_owners(system):
-    owed = closed_incident(system, severity=1)
+def test_a_post_incident_review_owed_is_reminded_to_the_systems_owners(two_owner_system):
+    owed = closed_incident(two_owner_system, severity=1)
     closed_incident(AISystemFactory(), severity=3, owed=False)  # SEV3 owes none
 
     run_sweep(TODAY)
 
     assert reminded(ReminderReason.POST_INCIDENT_REVIEW_OWED) == {
-        (system.business_owner_id, owed.pk, days(-3)),
-        (system.technical_owner_id, owed.pk, days(-3)),
+        (two_owner_system.business_owner_id, owed.pk, days(-3)),
+        (two_owner_system.technical_owner_id, owed.pk, days(-3)),
     }
 
 
-def test_a_submitted_post_incident_review_settles_the_debt(system):
-    closed_incident(system, severity=2)
-    ReviewFactory(system=system, kind="post_incident")
+def test_a_submitted_post_incident_review_settles_the_debt(two_owner_system):
+    closed_incident(two_owner_system, severity=2)
+    ReviewFactory(system=two_owner_system, kind="post_incident")
 
     run_sweep(TODAY)
 
     assert reminded(ReminderReason.POST_INCIDENT_REVIEW_OWED) == set()
 
 
-def test_a_review_owed_for_more_than_seven_days_is_escalated_to_the_committee(system):
+def test_a_review_owed_for_more_than_seven_days_is_escalated_to_the_committee(two_owner_system):
     member = UserFactory(is_committee_member=True)
-    owed = closed_incident(system, severity=1, closed_days_ago=10)
+    owed = closed_incident(two_owner_system, severity=1, closed_days_ago=10)
 
     run_sweep(TODAY)
 
     assert reminded(ReminderReason.ESCALATION) == {(member.pk, owed.pk, days(-10))}
 
 
-def test_regulator_deadlines_within_72_hours_are_reminded(system):
-    soon = regulator_incident(system, NOW + 71 * HOUR)
-    passed = regulator_incident(system, NOW - 2 * HOUR)
-    regulator_incident(system, NOW + 73 * HOUR)  # not yet
-    regulator_incident(system, NOW + 10 * HOUR, notified=True)  # done
+def test_regulator_deadlines_within_72_hours_are_reminded(two_owner_system):
+    soon = regulator_incident(two_owner_system, NOW + 71 * HOUR)
+    passed = regulator_incident(two_owner_system, NOW - 2 * HOUR)
+    regulator_incident(two_owner_system, NOW + 73 * HOUR)  # not yet
+    regulator_incident(two_owner_system, NOW + 10 * HOUR, notified=True)  # done
 
     run_sweep(TODAY)
 
     assert reminded(ReminderReason.REGULATOR_DEADLINE) == {
         (owner, incident.pk, due)
-        for owner in (system.business_owner_id, system.technical_owner_id)
+        for owner in (two_owner_system.business_owner_id, two_owner_system.technical_owner_id)
         for incident, due in ((soon, days(3)), (passed, TODAY))
     }
     title = Reminder.objects.filter(object_id=soon.pk).first().title
     assert "the regulator must be notified by 05 Mar 2026 05:00 (in 3 days)" in title
 
 
-def test_incidents_of_archived_systems_are_not_reminded(system):
-    closed_incident(system, severity=1)
-    regulator_incident(system, NOW + 10 * HOUR)
-    system.archived_at = NOW
-    system.save()
+def test_incidents_of_archived_systems_are_not_reminded(two_owner_system):
+    closed_incident(two_owner_system, severity=1)
+    regulator_incident(two_owner_system, NOW + 10 * HOUR)
+    two_owner_system.archived_at = NOW
+    two_owner_system.save()
 
     run_sweep(TODAY)
 

@@ -26,16 +26,7 @@ def test_beat_runs_the_sweep_every_day_at_six_utc():
     assert str(crontab.timezone) == "UTC"
 
 
-def test_beat_deletes_expired_exports_every_hour():
-    task = PeriodicTask.objects.get(name="Delete expired exports")
-
-    assert task.task == tasks.delete_expired_exports.name
-    assert (task.crontab.minute, task.crontab.hour) == ("15", "*")
-
-
-@pytest.mark.parametrize(
-    "name", ["reminders.daily_sweep", "reminders.run_export", "reminders.delete_expired_exports"]
-)
+@pytest.mark.parametrize("name", ["reminders.daily_sweep"])
 def test_the_worker_knows_every_scheduled_task(name):
     celery_app.loader.import_default_modules()
     assert name in celery_app.tasks
@@ -110,7 +101,6 @@ def test_run_reminders_refuses_to_run_beside_another_sweep():
         "admin:reminders_reminder_changelist",
         "admin:reminders_notification_changelist",
         "admin:reminders_notificationpreference_changelist",
-        "admin:reminders_exportjob_changelist",
         "admin:django_celery_beat_periodictask_changelist",
     ],
 )

@@ -1,5 +1,6 @@
-"""Records shared by the review tests: a system of ``team`` owned by its contributor, risks,
-three committee members, a complete checklist, and helpers that read like the workflow."""
+"""Records of the review tests (on the shared ``system`` and ``risk`` of ``tests/conftest.py``):
+a submitter, two more committee members, a complete checklist, and helpers that read like the
+workflow."""
 
 import pytest
 from django.db import connection
@@ -8,7 +9,7 @@ from apps.core.models import Evidence
 from apps.reviews import services
 from apps.reviews.models import ChecklistKey, ChecklistStatus
 from config import celery_app
-from tests.factories import AISystemFactory, MembershipFactory, RiskFactory, UserFactory
+from tests.factories import MembershipFactory, UserFactory
 
 
 @pytest.fixture(autouse=True)
@@ -28,24 +29,9 @@ def _eager_tasks():
 
 
 @pytest.fixture
-def system(team, contributor):
-    return AISystemFactory(
-        team=team,
-        name="Aria support assistant",
-        business_owner=contributor,
-        technical_owner=contributor,
-    )
-
-
-@pytest.fixture
 def submitter(team):
     """A contributor of ``team`` who owns nothing: submits plans."""
     return MembershipFactory(team=team, user__full_name="Sam Submitter").user
-
-
-@pytest.fixture
-def risk(system):
-    return RiskFactory(system=system, title="Invented refund policy")
 
 
 @pytest.fixture

@@ -10,8 +10,8 @@ from pypdf import PdfReader
 
 from apps.reviews import services
 from apps.reviews.pdf import render_plan_pdf
-from apps.reviews.plan import assemble_plan
-from apps.reviews.views import live_document_context, version_document_context
+from apps.reviews.plan import assemble_plan, live_document_context, version_document_context
+from apps.systems.models import AISystem
 from tests.factories import MitigationFactory, RiskFactory
 from tests.reviews.conftest import complete_checklist, submit
 
@@ -44,6 +44,7 @@ def fifty_risks(system):
 def test_the_pdf_of_a_50_risk_plan_has_the_system_name_and_every_risk_title(
     system, contributor, reviewer2, capsys
 ):
+    AISystem.objects.filter(pk=system.pk).update(name="Aria support assistant")
     titles = fifty_risks(system)
     complete_checklist(system, contributor)
     review = submit(system, contributor, [reviewer2])

@@ -43,6 +43,7 @@ def messages_of(error):
 def test_submitting_freezes_the_plan_as_version_1_with_its_reviewers(
     ready_system, submitter, committee_member
 ):
+    AISystem.objects.filter(pk=ready_system.pk).update(name="Aria support assistant")
     review = submit(ready_system, submitter, [committee_member])
     assert review.status == ReviewStatus.PENDING
     assert review.reference == f"REV-{review.pk:04d}"

@@ -9,19 +9,12 @@ from pytest_django.asserts import assertContains, assertNotContains
 
 from apps.risks.models import AcceptanceStatus, RiskAcceptance, RiskStatus, Treatment
 from tests.factories import (
-    AISystemFactory,
     RiskAcceptanceFactory,
     RiskFactory,
     UserFactory,
 )
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def risk(team, contributor):
-    system = AISystemFactory(team=team, business_owner=contributor)
-    return RiskFactory(system=system, title="Invented refund policy")
 
 
 @pytest.fixture

@@ -12,22 +12,12 @@ from apps.core import audit_chain
 from apps.core.models import AuditEvent
 from apps.risks import services
 from apps.risks.models import FrameworkReference, Risk, RiskAcceptance
-from tests.factories import AISystemFactory, RiskAcceptanceFactory, RiskFactory
+from tests.factories import RiskAcceptanceFactory, RiskFactory
 
 pytestmark = pytest.mark.django_db
 
 EXPIRES = datetime.date(2026, 6, 30)
 NEXT_DAY = datetime.date(2026, 7, 1)
-
-
-@pytest.fixture
-def system(team, contributor):
-    return AISystemFactory(team=team, business_owner=contributor, technical_owner=contributor)
-
-
-@pytest.fixture
-def risk(system):
-    return RiskFactory(system=system)
 
 
 def approved(risk, committee_member, expires_on=EXPIRES) -> RiskAcceptance:

@@ -17,14 +17,9 @@ from apps.risks import imports, services
 from apps.risks.imports import COLUMN_NAMES, RowError
 from apps.risks.models import Risk, RiskStatus, Treatment
 from tests.conftest import ROLES
-from tests.factories import AISystemFactory, RiskFactory, UserFactory
+from tests.factories import RiskFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def system(team, contributor):
-    return AISystemFactory(team=team, business_owner=contributor, technical_owner=contributor)
 
 
 def row(owner, /, **overrides):

@@ -1,4 +1,5 @@
-"""The risk services: scoring, the matrix, criticality, library, acceptances, history."""
+"""The risk services: scoring, the matrix, criticality, the library's templates, acceptances,
+history."""
 
 import datetime
 
@@ -8,13 +9,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 
 from apps.core.models import AuditEvent, GovernanceSettings, Level
-from apps.mitigations.models import Mitigation
 from apps.risks import services
 from apps.risks.models import (
     FrameworkReference,
     Risk,
     RiskAcceptance,
-    RiskCategory,
     RiskMatrix,
     RiskTemplate,
 )
@@ -22,16 +21,6 @@ from apps.systems.models import AISystem
 from tests.factories import AISystemFactory, RiskAcceptanceFactory, RiskFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def system(team, contributor):
-    return AISystemFactory(team=team, business_owner=contributor, technical_owner=contributor)
-
-
-@pytest.fixture
-def hallucination():
-    return RiskCategory.objects.get(slug="hallucination", parent__slug="model-error")
 
 
 def risk_data(category, owner, **overrides):
@@ -278,29 +267,7 @@ def test_matrix_change_recomputes_every_systems_criticality(team):
     assert AISystem.objects.get(pk=system.pk).criticality == Level.MEDIUM
 
 
-# --- The library ----------------------------------------------------------------------------------
-def test_library_ships_at_least_sixty_templates_with_mitigations():
-    assert RiskTemplate.objects.count() >= 60
-    assert not RiskTemplate.objects.filter(suggested_mitigations__isnull=True).exists()
-
-
-def test_adding_from_the_library_creates_the_risk_and_planned_mitigations(system, contributor):
-    template = RiskTemplate.objects.get(key="llm-hallucinated-policy-answers")
-    risk = services.add_risk_from_template(system=system, template=template, by=contributor)
-    assert risk.template == template
-    assert risk.title == template.title
-    assert risk.category == template.category
-    assert set(risk.framework_references.all()) == set(template.framework_references.all())
-    assert (risk.residual_likelihood, risk.residual_impact) == (
-        template.inherent_likelihood,
-        template.inherent_impact,
-    )
-    mitigations = Mitigation.objects.filter(risks=risk)
-    assert mitigations.count() == template.suggested_mitigations.count()
-    assert {m.status for m in mitigations} == {"planned"}
-    assert {m.system_id for m in mitigations} == {system.pk}
-
-
+# --- The library's templates ----------------------------------------------------------------------
 def test_templates_are_suggested_by_kind_of_ai():
     vision = set(RiskTemplate.objects.filter(RiskTemplate.for_ai_kind_q("vision")))
     generative = set(RiskTemplate.objects.filter(RiskTemplate.for_ai_kind_q("generative")))
@@ -311,11 +278,6 @@ def test_templates_are_suggested_by_kind_of_ai():
 
 
 # --- Acceptances ----------------------------------------------------------------------------------
-@pytest.fixture
-def risk(system):
-    return RiskFactory(system=system)
-
-
 def test_contributor_requests_an_acceptance(risk, contributor):
     acceptance = services.request_acceptance(
         risk=risk,

@@ -3,33 +3,11 @@
 import pytest
 
 from tests.factories import (
-    AISystemFactory,
     ExportJobFactory,
     IncidentFactory,
-    MitigationFactory,
     ReviewFactory,
     RiskAcceptanceFactory,
-    RiskFactory,
 )
-
-
-@pytest.fixture
-def system(team, contributor):
-    return AISystemFactory(
-        team=team, name="Support chatbot", business_owner=contributor, technical_owner=contributor
-    )
-
-
-@pytest.fixture
-def risk(system):
-    return RiskFactory(system=system, title="Invented refund policy")
-
-
-@pytest.fixture
-def mitigation(system, risk, contributor):
-    mitigation = MitigationFactory(system=system, title="Ground answers", owner=contributor)
-    mitigation.risks.add(risk)
-    return mitigation
 
 
 @pytest.fixture

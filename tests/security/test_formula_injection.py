@@ -11,7 +11,7 @@ import pytest
 from django.urls import reverse
 
 from apps.core.spreadsheets import FORMULA_PREFIXES, neutralise_formula, spreadsheet_row
-from apps.reminders.services import run_export
+from apps.exports.jobs import run_export
 from tests.factories import (
     AISystemFactory,
     ExportJobFactory,

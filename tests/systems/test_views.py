@@ -12,16 +12,6 @@ from tests.factories import AISystemFactory, MembershipFactory
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def system(team, contributor):
-    return AISystemFactory(team=team, name="Support chatbot", business_owner=contributor)
-
-
-@pytest.fixture
-def foreign_system(other_team):
-    return AISystemFactory(team=other_team, name="Credit scoring model")
-
-
 def valid_form(team, owner, **overrides):
     data = {
         "name": "Support chatbot v2",

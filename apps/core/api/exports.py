@@ -31,7 +31,9 @@ from django.db.models import Func, QuerySet, TextField
 from django.http import FileResponse, StreamingHttpResponse
 from django.utils import timezone
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Font
 
 from apps.core.api import sql_csv
 from apps.core.models import Level
@@ -56,6 +58,14 @@ def iso(value) -> str | None:
 
 
 iso.sql = sql_csv.iso  # each conversion's SQL form, for CSV written by PostgreSQL (sql_csv)
+
+
+def local_date(value):
+    """A date as it is, and a date-time in local time without its offset: a spreadsheet's own
+    dates (Excel has no time zones), for the columns :func:`iso` writes as text."""
+    if isinstance(value, datetime.datetime):
+        return timezone.localtime(value).replace(tzinfo=None)
+    return value
 
 
 class UTCText(Func):
@@ -198,16 +208,21 @@ class Exporter:
         return {"type": "object", "properties": properties, "required": cls.header()}
 
     @classmethod
-    def raw_rows(cls, queryset: QuerySet, chunk_size: int | None = None):
+    def raw_rows(
+        cls, queryset: QuerySet, chunk_size: int | None = None, *, local_dates: bool = False
+    ):
         """The columns' database values, read in chunks, and the converter of each column.
 
         On PostgreSQL date-times are read as text (in UTC) and turned into ISO 8601 by
         :func:`iso_from_utc_text`: parsing them into datetimes cost more than everything
-        else an export does with a row.
+        else an export does with a row. With ``local_dates`` (a spreadsheet for people to
+        read) the ISO 8601 columns stay dates and date-times instead (:func:`local_date`).
         """
         sources = [column.source for column in cls.columns]
         converters = [column.convert for column in cls.columns]
-        if connection.vendor == "postgresql":
+        if local_dates:
+            converters = [local_date if convert is iso else convert for convert in converters]
+        elif connection.vendor == "postgresql":
             as_text = {}
             for index, column in enumerate(cls.columns):
                 if column.type == "date-time" and column.convert is iso:
@@ -219,9 +234,11 @@ class Exporter:
         return rows, converters
 
     @classmethod
-    def rows(cls, queryset: QuerySet, chunk_size: int | None = None) -> Iterator[list]:
+    def rows(
+        cls, queryset: QuerySet, chunk_size: int | None = None, *, local_dates: bool = False
+    ) -> Iterator[list]:
         """Each row's converted values, read from the database in chunks."""
-        raw_rows, converters = cls.raw_rows(queryset, chunk_size)
+        raw_rows, converters = cls.raw_rows(queryset, chunk_size, local_dates=local_dates)
         for raw in raw_rows:
             yield [
                 convert(value) if convert is not None else value
@@ -324,18 +341,52 @@ def _xlsx_cell(value):
     return value
 
 
-def write_xlsx(exporter: type[Exporter], queryset: QuerySet, target) -> None:
-    """The sheet, then a second sheet that documents the columns, into a binary file."""
+def _bold_cell(sheet, value) -> WriteOnlyCell:
+    cell = WriteOnlyCell(sheet, _xlsx_cell(value))
+    cell.font = Font(bold=True)
+    return cell
+
+
+def write_xlsx(
+    exporter: type[Exporter],
+    queryset: QuerySet,
+    target,
+    *,
+    local_dates: bool = False,
+    frozen_header: bool = False,
+    describe_columns: bool = True,
+    progress: Callable[[int], None] | None = None,
+    progress_every: int = CHUNK_SIZE,
+) -> int:
+    """The sheet, then a second sheet that documents the columns, into a binary file; returns
+    the number of rows written.
+
+    The API's export uses the defaults. A workbook made for people to read (an export job's)
+    may ask for dates as the spreadsheet's own (``local_dates``, see :func:`local_date`), a
+    bold header that stays in view as the rows scroll (``frozen_header``) and no second
+    sheet; a long one reports ``progress``: called with the number of rows written so far
+    after every ``progress_every`` rows (the rows read from the database at a time).
+    """
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(exporter.title[:31] or exporter.name)
-    sheet.append(exporter.header())
-    for row in exporter.rows(queryset):
+    header = exporter.header()
+    if frozen_header:
+        sheet.freeze_panes = "A2"
+        header = [_bold_cell(sheet, name) for name in header]
+    sheet.append(header)
+    written = 0
+    for row in exporter.rows(queryset, progress_every, local_dates=local_dates):
         sheet.append([_xlsx_cell(v) for v in row])
-    columns = workbook.create_sheet("Columns")
-    columns.append(["column", "type", "meaning"])
-    for column in exporter.columns:
-        columns.append([column.name, column.type, column.description])
+        written += 1
+        if progress is not None and written % progress_every == 0:
+            progress(written)
+    if describe_columns:
+        columns = workbook.create_sheet("Columns")
+        columns.append(["column", "type", "meaning"])
+        for column in exporter.columns:
+            columns.append([column.name, column.type, column.description])
     workbook.save(target)
+    return written
 
 
 def export_response(exporter: type[Exporter], queryset: QuerySet, file_format: str):

@@ -73,10 +73,19 @@ class ObjectMixin(LoginRequiredMixin):
     model: ClassVar[type[Model] | None] = None
     selector: ClassVar[Callable[[Any], QuerySet] | None] = None
     action: ClassVar[str] = "view"
+    # The rule of a POST, on a page whose GET only reads (a committee's decision on a request
+    # that its team also reads); by default a POST asks ``action`` like any other method.
+    post_action: ClassVar[str | None] = None
     pk_url_kwarg: ClassVar[str] = "pk"
+    # The field the URL names the record by: its id, or another unique key (a template's ``key``).
+    lookup_field: ClassVar[str] = "pk"
     # The record's name in the page's context and in the service's keywords (``system``);
     # by default its model's name.
     record_name: ClassVar[str | None] = None
+    # True: the record is found and the rule asked before the method, so a GET of a POST-only
+    # action is refused as the write would be (404, 403) and only who may do it learns it is
+    # a POST (405); by default a method the view does not answer is a 405 first.
+    check_before_method: ClassVar[bool] = False
 
     def get_visible_queryset(self) -> QuerySet:
         if self.selector is not None:
@@ -87,14 +96,21 @@ class ObjectMixin(LoginRequiredMixin):
 
     def get_object(self) -> Model:
         if not hasattr(self, "_object"):
-            pk = parse_id(str(self.kwargs[self.pk_url_kwarg]))
-            self._object = get_object_or_404(self.get_visible_queryset(), pk=pk)
+            value = str(self.kwargs[self.pk_url_kwarg])
+            if self.lookup_field == "pk":
+                value = parse_id(value)
+            self._object = get_object_or_404(
+                self.get_visible_queryset(), **{self.lookup_field: value}
+            )
         return self._object
 
     def check_permission(self, obj) -> None:
-        if self.action == "view":
+        action = self.action
+        if self.post_action and self.request.method == "POST":
+            action = self.post_action
+        if action == "view":
             return
-        reason = rules.refusal(self.request.user, self.action, obj)
+        reason = rules.refusal(self.request.user, action, obj)
         if reason:
             raise PermissionDenied(reason)
 
@@ -102,7 +118,8 @@ class ObjectMixin(LoginRequiredMixin):
         if not request.user.is_authenticated:
             return self.handle_no_permission()
         method = request.method.lower()
-        if method not in self.http_method_names or not hasattr(self, method):
+        answered = method in self.http_method_names and hasattr(self, method)
+        if not answered and not self.check_before_method:
             return self.http_method_not_allowed(request, *args, **kwargs)
         self.object = self.get_object()
         self.check_permission(self.object)
@@ -190,7 +207,7 @@ class ObjectListView(LoginRequiredMixin, PaginationMixin, ListView):
     page, which includes that same partial.
     """
 
-    filterset_class = None
+    filterset_class = None  # none: the list takes no filters, in the selector's order
     selector: ClassVar[Callable[[Any], QuerySet] | None] = None
     partial_template_name: str | None = None
     permission_action: ClassVar[str | None] = None  # a rule about no record, e.g. the audit log's
@@ -208,8 +225,12 @@ class ObjectListView(LoginRequiredMixin, PaginationMixin, ListView):
         return self.model._default_manager.visible_to(self.request.user)
 
     def get_queryset(self):
+        queryset = self.get_base_queryset()
+        if self.filterset_class is None:  # a list without filters (the committee's queue)
+            self.filterset = None
+            return queryset
         self.filterset = self.filterset_class(
-            self.request.GET, queryset=self.get_base_queryset(), request=self.request
+            self.request.GET, queryset=queryset, request=self.request
         )
         return self.filterset.qs
 
@@ -225,7 +246,7 @@ class ObjectListView(LoginRequiredMixin, PaginationMixin, ListView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["filterset"] = self.filterset
-        context["filter_form"] = self.filterset.form
+        context["filter_form"] = self.filterset.form if self.filterset else None
         context["partial_template_name"] = self.partial_template_name
         context["is_filtered"] = any(
             value
@@ -282,9 +303,14 @@ class ServiceFormView(LoginRequiredMixin, FormView):
             return self.form_invalid(form)
         except EditConflict as conflict:
             return self.edit_conflict(form, conflict)
-        if self.success_message:
-            messages.success(self.request, self.success_message.format(obj=obj))
+        message = self.get_success_message(obj)
+        if message:
+            messages.success(self.request, message)
         return HttpResponseRedirect(self.get_success_url(obj))
+
+    def get_success_message(self, obj) -> str:
+        """``success_message`` about the saved record (override for one it cannot format)."""
+        return self.success_message.format(obj=obj) if self.success_message else ""
 
     def get_success_url(self, obj=None):
         return obj.get_absolute_url()
@@ -388,10 +414,14 @@ class ObjectActionView(ObjectMixin, View):
         try:
             message = self.act(self.object)
         except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
-        else:
-            if message:
-                messages.success(request, message)
+            return self.respond(" ".join(error.messages), messages.ERROR)
+        return self.respond(message, messages.SUCCESS)
+
+    def respond(self, text: str, level: int):
+        """The answer once it is done (or refused: ``level`` says which). By default the
+        message, then back to the record's page; an action from a panel answers with the panel."""
+        if text:
+            messages.add_message(self.request, level, text)
         return redirect(self.get_success_url(self.object))
 
 

@@ -4,7 +4,7 @@ from django.db.models import Prefetch
 from rest_framework import mixins
 
 from apps.core.api.viewsets import RecordViewSet, ServiceWriteMixin
-from apps.incidents import permissions, selectors, services
+from apps.incidents import selectors, services
 from apps.incidents.api.filters import IncidentAPIFilterSet
 from apps.incidents.api.serializers import IncidentInputSerializer, IncidentSerializer
 from apps.incidents.models import Incident, ReportedVia
@@ -38,9 +38,6 @@ class IncidentViewSet(
 
     def get_detail_queryset(self):
         return _with_links(selectors.incident_detail(self.request.user))
-
-    def may_change(self, user, obj):
-        return permissions.can_edit_incident(user, obj)
 
     def perform_service_create(self, data):
         data = dict(data)

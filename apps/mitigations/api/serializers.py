@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -12,7 +11,6 @@ from apps.core.api.serializers import (
     SelfURLField,
     WebURLField,
 )
-from apps.mitigations.forms import owner_choices
 from apps.mitigations.models import Mitigation
 from apps.risks.api.serializers import PersonEmailField, ReferenceRelatedField, RiskLinkSerializer
 from apps.risks.models import Risk
@@ -70,7 +68,8 @@ class MitigationSerializer(serializers.ModelSerializer):
 
 
 class MitigationInputSerializer(serializers.Serializer):
-    """What a script sends to plan or change a mitigation (the fields of its form)."""
+    """What a script sends to plan or change a mitigation (the fields of its form): parsed here,
+    checked by the service like the form's (its owner, its dates, the risks it treats)."""
 
     system = ReferenceRelatedField(
         AISystem,
@@ -96,6 +95,7 @@ class MitigationInputSerializer(serializers.Serializer):
     )
 
     def validate(self, attrs):
+        # Which system it is for; who may own it and its dates are the service's rules.
         system = self.instance.system if self.instance is not None else attrs.get("system")
         if self.instance is None and system is None:
             raise serializers.ValidationError({"system": "Name the system the mitigation is for."})
@@ -103,16 +103,4 @@ class MitigationInputSerializer(serializers.Serializer):
             raise serializers.ValidationError(
                 {"system": "A mitigation cannot move to another system."}
             )
-        owner = attrs.get("owner")
-        if owner is not None:
-            request = self.context["request"]
-            current = self.instance.owner_id if self.instance is not None else None
-            allowed = owner_choices(system, user=request.user, current_owner_id=current)
-            if not allowed.filter(pk=owner.pk).exists():
-                raise serializers.ValidationError(
-                    {"owner": f"The owner must belong to {system.team} or own {system.reference}."}
-                )
-        last_verified = attrs.get("last_verified_on")
-        if last_verified and last_verified > timezone.localdate():
-            raise serializers.ValidationError({"last_verified_on": "This date is in the future."})
         return attrs

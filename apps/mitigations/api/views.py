@@ -4,7 +4,7 @@ from django.db.models import Prefetch
 from rest_framework import mixins
 
 from apps.core.api.viewsets import RecordViewSet, ServiceWriteMixin
-from apps.mitigations import permissions, selectors, services
+from apps.mitigations import selectors, services
 from apps.mitigations.api.filters import MitigationAPIFilterSet
 from apps.mitigations.api.serializers import MitigationInputSerializer, MitigationSerializer
 from apps.mitigations.models import Mitigation
@@ -38,9 +38,6 @@ class MitigationViewSet(
 
     def get_history(self, obj):
         return selectors.history_of_mitigation(obj)
-
-    def may_change(self, user, obj):
-        return permissions.can_edit_mitigation(user, obj)
 
     def perform_service_create(self, data):
         data = dict(data)

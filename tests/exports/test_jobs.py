@@ -11,27 +11,20 @@ from django.urls import reverse
 from django.utils import timezone
 from pytest_django.asserts import assertContains, assertNotContains
 
-from apps.reminders import exports, services
-from apps.reminders.models import ExportJob, ExportStatus
-from apps.reminders.services import delete_expired_exports, run_export
+from apps.exports import jobs, writers
+from apps.exports.jobs import delete_expired_exports, run_export
+from apps.exports.models import ExportJob, ExportStatus
 from tests.factories import AISystemFactory, ExportJobFactory, RiskFactory
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-
-
 @pytest.fixture
-def risks(team, other_team, contributor):
-    mine = AISystemFactory(team=team, name="Support chatbot", business_owner=contributor)
-    theirs = AISystemFactory(team=other_team, name="Credit scoring")
+def risks(system, foreign_system):
     return {
-        "low": RiskFactory(system=mine, title="Tone drift", residual_likelihood=1),
-        "high": RiskFactory(system=mine, title='=HYPERLINK("http://evil")'),
-        "theirs": RiskFactory(system=theirs, title="Biased scores"),
+        "low": RiskFactory(system=system, title="Tone drift", residual_likelihood=1),
+        "high": RiskFactory(system=system, title='=HYPERLINK("http://evil")'),
+        "theirs": RiskFactory(system=foreign_system, title="Biased scores"),
     }
 
 
@@ -41,14 +34,14 @@ def start(eager_tasks, django_capture_on_commit_callbacks):
 
     def post(client, params=""):
         with django_capture_on_commit_callbacks(execute=True):
-            response = client.post(reverse("reminders:export_register"), {"params": params})
+            response = client.post(reverse("exports:register"), {"params": params})
         return response, ExportJob.objects.latest("pk")
 
     return post
 
 
 def workbook_rows(client, job):
-    response = client.get(reverse("reminders:export_download", args=[job.pk]))
+    response = client.get(reverse("exports:download", args=[job.pk]))
     assert response.status_code == 200
     assert response["Content-Disposition"].startswith('attachment; filename="risk-register-')
     content = b"".join(response.streaming_content)
@@ -64,7 +57,7 @@ def test_the_register_exports_as_xlsx_with_only_the_risks_i_may_see(
     response, job = start(client)
 
     assert response.status_code == 302
-    assert response.url == reverse("reminders:export_detail", args=[job.pk])
+    assert response.url == reverse("exports:detail", args=[job.pk])
     job.refresh_from_db()
     assert (job.status, job.progress, job.row_count) == (ExportStatus.DONE, 100, 2)
     rows = workbook_rows(client, job)
@@ -102,11 +95,11 @@ def test_progress_is_reported_after_every_chunk(contributor, team, monkeypatch):
     system = AISystemFactory(team=team)
     for n in range(5):
         RiskFactory(system=system, title=f"Risk {n}")
-    monkeypatch.setattr(exports, "CHUNK_SIZE", 2)
+    monkeypatch.setattr(writers, "CHUNK_SIZE", 2)
     seen = []
-    report = services.set_export_progress
+    report = jobs.set_export_progress
     monkeypatch.setattr(
-        services, "set_export_progress", lambda job, value: seen.append(value) or report(job, value)
+        jobs, "set_export_progress", lambda job, value: seen.append(value) or report(job, value)
     )
     job = ExportJobFactory(user=contributor)
 
@@ -139,17 +132,17 @@ def test_a_job_interrupted_while_running_starts_again(contributor, risks):
 
 
 def test_a_failed_export_says_so(contributor, risks, monkeypatch, client_for):
-    def broken(job, output):
+    def broken(job, output, progress):
         raise RuntimeError("disk full")
 
-    monkeypatch.setitem(exports.WRITERS, "register_xlsx", broken)
+    monkeypatch.setitem(writers.WRITERS, "register_xlsx", broken)
     job = ExportJobFactory(user=contributor)
 
     run_export(job.pk)
 
     job.refresh_from_db()
     assert job.status == ExportStatus.FAILED
-    response = client_for(contributor).get(reverse("reminders:export_detail", args=[job.pk]))
+    response = client_for(contributor).get(reverse("exports:detail", args=[job.pk]))
     assertContains(response, "The export failed.")
     assertNotContains(response, "disk full")
     assertNotContains(response, "every 2s")
@@ -171,14 +164,14 @@ def test_the_status_page_polls_while_the_job_runs(client_for, contributor):
     job = ExportJobFactory(user=contributor, status=ExportStatus.RUNNING, progress=40)
     client = client_for(contributor)
 
-    page = client.get(reverse("reminders:export_detail", args=[job.pk]))
-    fragment = client.get(reverse("reminders:export_detail", args=[job.pk]), HTTP_HX_REQUEST="true")
+    page = client.get(reverse("exports:detail", args=[job.pk]))
+    fragment = client.get(reverse("exports:detail", args=[job.pk]), HTTP_HX_REQUEST="true")
 
     assertContains(page, 'hx-trigger="every 2s"')
     assertContains(page, 'aria-valuenow="40"')
     assertContains(fragment, 'hx-trigger="every 2s"')
     assertNotContains(fragment, "<html")
-    assertNotContains(page, reverse("reminders:export_download", args=[job.pk]))
+    assertNotContains(page, reverse("exports:download", args=[job.pk]))
 
 
 def test_the_status_page_stops_polling_and_links_the_file_when_done(client_for, contributor, risks):
@@ -186,14 +179,14 @@ def test_the_status_page_stops_polling_and_links_the_file_when_done(client_for, 
     run_export(job.pk)
 
     fragment = client_for(contributor).get(
-        reverse("reminders:export_detail", args=[job.pk]), HTTP_HX_REQUEST="true"
+        reverse("exports:detail", args=[job.pk]), HTTP_HX_REQUEST="true"
     )
 
     assertNotContains(fragment, "hx-trigger")
-    assertContains(fragment, reverse("reminders:export_download", args=[job.pk]))
+    assertContains(fragment, reverse("exports:download", args=[job.pk]))
 
 
-@pytest.mark.parametrize("url_name", ["reminders:export_detail", "reminders:export_download"])
+@pytest.mark.parametrize("url_name", ["exports:detail", "exports:download"])
 def test_nobody_else_sees_or_downloads_my_export(url_name, client_for, contributor, risks):
     job = ExportJobFactory(user=contributor)
     run_export(job.pk)
@@ -207,20 +200,20 @@ def test_my_exports_lists_only_mine(client_for, contributor, viewer):
     ExportJobFactory(user=contributor)
     ExportJobFactory(user=viewer)
 
-    response = client_for(contributor).get(reverse("reminders:export_list"))
+    response = client_for(contributor).get(reverse("exports:list"))
 
     assert list(response.context["jobs"]) == list(ExportJob.objects.filter(user=contributor))
 
 
 def test_starting_an_export_needs_a_post(client_for):
-    response = client_for("contributor").get(reverse("reminders:export_register"))
+    response = client_for("contributor").get(reverse("exports:register"))
     assert response.status_code == 405
 
 
 def test_three_running_exports_are_enough(client_for, contributor):
     ExportJobFactory.create_batch(3, user=contributor, status=ExportStatus.RUNNING)
 
-    response = client_for(contributor).post(reverse("reminders:export_register"), follow=True)
+    response = client_for(contributor).post(reverse("exports:register"), follow=True)
 
     assertContains(response, "You already have 3 exports running")
     assert ExportJob.objects.filter(user=contributor).count() == 3
@@ -239,7 +232,7 @@ def test_an_expired_export_is_gone(client_for, contributor, risks):
     run_export(job.pk)
     ExportJob.objects.filter(pk=job.pk).update(expires_at=timezone.now())
 
-    response = client_for(contributor).get(reverse("reminders:export_download", args=[job.pk]))
+    response = client_for(contributor).get(reverse("exports:download", args=[job.pk]))
 
     assert response.status_code == 410
 
@@ -272,13 +265,13 @@ def test_the_plans_of_a_team_export_as_one_pdf_per_active_system(
     client = client_for(contributor)
 
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(reverse("reminders:export_team_plans"), {"team": team.pk})
+        response = client.post(reverse("exports:team_plans"), {"team": team.pk})
 
     job = ExportJob.objects.get()
-    assert response.url == reverse("reminders:export_detail", args=[job.pk])
+    assert response.url == reverse("exports:detail", args=[job.pk])
     job.refresh_from_db()
     assert (job.status, job.progress, job.row_count) == (ExportStatus.DONE, 100, 2)
-    download = client.get(reverse("reminders:export_download", args=[job.pk]))
+    download = client.get(reverse("exports:download", args=[job.pk]))
     archive = zipfile.ZipFile(io.BytesIO(b"".join(download.streaming_content)))
     names = sorted(archive.namelist())
     assert [name.split("-safety-plan-")[0] for name in names] == [
@@ -292,7 +285,7 @@ def test_i_cannot_export_the_plans_of_a_team_i_cannot_see(client_for, contributo
     AISystemFactory(team=other_team)
 
     response = client_for(contributor).post(
-        reverse("reminders:export_team_plans"), {"team": other_team.pk}, follow=True
+        reverse("exports:team_plans"), {"team": other_team.pk}, follow=True
     )
 
     assertContains(response, "Choose one of your teams.")
@@ -300,6 +293,6 @@ def test_i_cannot_export_the_plans_of_a_team_i_cannot_see(client_for, contributo
 
 
 def test_my_exports_offers_the_plans_of_my_teams_only(client_for, team, other_team):
-    response = client_for("contributor").get(reverse("reminders:export_list"))
+    response = client_for("contributor").get(reverse("exports:list"))
 
     assert list(response.context["teams"]) == [team]

@@ -1,7 +1,6 @@
-"""The risk library: browsing, one template's page, adding it to a system, suggestions,
-and the shipped catalogue's coverage."""
+"""The risk library's pages: browsing, one template's page, adding it to a system, and the
+templates suggested for a system."""
 
-import importlib.util
 import re
 
 import pytest
@@ -10,8 +9,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from apps.risks import selectors, services
-from apps.risks.catalogue import DATA_DIR
+from apps.library import selectors, services
+from apps.risks import services as risk_services
 from apps.risks.models import (
     FrameworkReference,
     Risk,
@@ -25,7 +24,7 @@ from tests.factories import AISystemFactory, RiskFactory
 
 pytestmark = pytest.mark.django_db
 
-LIBRARY_URL = reverse("risks:library")
+LIBRARY_URL = reverse("library:list")
 
 
 # --- Helpers --------------------------------------------------------------------------------------
@@ -87,7 +86,8 @@ def own_library(db):
 
 
 @pytest.fixture
-def system(team, contributor):
+def generative_system(team, contributor):
+    """A generative AI system of ``team``: the library suggests the most templates for it."""
     return AISystemFactory(
         team=team,
         business_owner=contributor,
@@ -109,7 +109,7 @@ def template(db):
 
 
 def add_url(template):
-    return reverse("risks:add_from_template", args=[template.key])
+    return reverse("library:add", args=[template.key])
 
 
 # --- The library list -----------------------------------------------------------------------------
@@ -195,7 +195,7 @@ def test_filters_that_match_nothing_show_an_empty_state(own_library, client_for)
 
 def test_htmx_request_gets_only_the_results(client_for):
     response = client_for("viewer").get(LIBRARY_URL, HTTP_HX_REQUEST="true")
-    assert response.templates[0].name == "risks/_library_results.html"
+    assert response.templates[0].name == "library/_list_results.html"
     assert "<html" not in response.content.decode()
 
 
@@ -237,7 +237,7 @@ def test_template_page_shows_scenario_references_and_suggested_mitigations(templ
 
 
 def test_template_page_offers_only_the_systems_the_user_may_add_risks_to(
-    template, system, contributor, team, other_team, client_for
+    template, generative_system, contributor, team, other_team, client_for
 ):
     archived = AISystemFactory(team=team, name="Old chatbot")
     archived.archived_at = archived.created_at
@@ -245,26 +245,26 @@ def test_template_page_offers_only_the_systems_the_user_may_add_risks_to(
     AISystemFactory(team=other_team, name="Credit scorer")
     response = client_for(contributor).get(template.get_absolute_url())
     offered = list(response.context["form"].fields["system"].queryset)
-    assert offered == [system]
+    assert offered == [generative_system]
 
 
-def test_viewer_gets_no_add_form(template, system, client_for):
+def test_viewer_gets_no_add_form(template, generative_system, client_for):
     response = client_for("viewer").get(template.get_absolute_url())
     assert response.context["can_add"] is False
     assert add_url(template) not in response.content.decode()
 
 
 def test_unknown_template_is_404(client_for):
-    response = client_for("viewer").get(reverse("risks:template_detail", args=["no-such-key"]))
+    response = client_for("viewer").get(reverse("library:template_detail", args=["no-such-key"]))
     assert response.status_code == 404
 
 
 # --- Adding a template to a system ----------------------------------------------------------------
 def test_contributor_adds_template_as_risk_with_planned_mitigations(
-    template, system, contributor, client_for
+    template, generative_system, contributor, client_for
 ):
-    response = client_for(contributor).post(add_url(template), {"system": system.pk})
-    risk = Risk.objects.get(system=system)
+    response = client_for(contributor).post(add_url(template), {"system": generative_system.pk})
+    risk = Risk.objects.get(system=generative_system)
     assert response.status_code == 302
     assert response.url == reverse("risks:edit", args=[risk.pk])
     assert (risk.title, risk.template, risk.owner) == (template.title, template, contributor)
@@ -282,10 +282,10 @@ def test_contributor_adds_template_as_risk_with_planned_mitigations(
 
 
 def test_adding_from_template_leaves_history_by_the_contributor(
-    template, system, contributor, client_for
+    template, generative_system, contributor, client_for
 ):
-    client_for(contributor).post(add_url(template), {"system": system.pk})
-    risk = Risk.objects.get(system=system)
+    client_for(contributor).post(add_url(template), {"system": generative_system.pk})
+    risk = Risk.objects.get(system=generative_system)
     created = risk.history.earliest()
     assert created.history_user == contributor
     assert template.key in created.history_change_reason
@@ -293,11 +293,13 @@ def test_adding_from_template_leaves_history_by_the_contributor(
         assert mitigation.history.earliest().history_user == contributor
 
 
-def test_contributor_may_give_the_risk_another_title(template, system, contributor, client_for):
+def test_contributor_may_give_the_risk_another_title(
+    template, generative_system, contributor, client_for
+):
     client_for(contributor).post(
-        add_url(template), {"system": system.pk, "title": "Bot invents refund terms"}
+        add_url(template), {"system": generative_system.pk, "title": "Bot invents refund terms"}
     )
-    assert Risk.objects.get(system=system).title == "Bot invents refund terms"
+    assert Risk.objects.get(system=generative_system).title == "Bot invents refund terms"
 
 
 @pytest.mark.parametrize(
@@ -311,24 +313,24 @@ def test_contributor_may_give_the_risk_another_title(template, system, contribut
     ],
 )
 def test_only_contributors_of_the_team_add_from_the_library(
-    role, status, template, system, client_for
+    role, status, template, generative_system, client_for
 ):
-    response = client_for(role).post(add_url(template), {"system": system.pk})
+    response = client_for(role).post(add_url(template), {"system": generative_system.pk})
     assert response.status_code == status
-    assert not Risk.objects.filter(system=system).exists()
+    assert not Risk.objects.filter(system=generative_system).exists()
 
 
-def test_anonymous_post_is_sent_to_sign_in(template, system, client_for):
-    response = client_for("anonymous").post(add_url(template), {"system": system.pk})
+def test_anonymous_post_is_sent_to_sign_in(template, generative_system, client_for):
+    response = client_for("anonymous").post(add_url(template), {"system": generative_system.pk})
     assert response.status_code == 302
     assert "/login/" in response.url
     assert not Risk.objects.exists()
 
 
-def test_administrator_adds_from_the_library_to_any_team(template, system, client_for):
-    response = client_for("administrator").post(add_url(template), {"system": system.pk})
+def test_administrator_adds_from_the_library_to_any_team(template, generative_system, client_for):
+    response = client_for("administrator").post(add_url(template), {"system": generative_system.pk})
     assert response.status_code == 302
-    assert Risk.objects.filter(system=system, template=template).exists()
+    assert Risk.objects.filter(system=generative_system, template=template).exists()
 
 
 def test_adding_to_an_archived_system_is_forbidden(template, team, contributor, client_for):
@@ -339,28 +341,30 @@ def test_adding_to_an_archived_system_is_forbidden(template, team, contributor, 
     assert response.status_code == 403
 
 
-def test_duplicate_title_is_refused_with_a_clear_message(template, system, contributor, client_for):
+def test_duplicate_title_is_refused_with_a_clear_message(
+    template, generative_system, contributor, client_for
+):
     client = client_for(contributor)
-    client.post(add_url(template), {"system": system.pk})
-    response = client.post(add_url(template), {"system": system.pk})
+    client.post(add_url(template), {"system": generative_system.pk})
+    response = client.post(add_url(template), {"system": generative_system.pk})
     assert response.status_code == 200
     errors = response.context["form"].errors["title"]
     assert "already has a risk with this title" in errors[0]
     assert "already has a risk with this title" in response.content.decode()
-    assert Risk.objects.filter(system=system).count() == 1
+    assert Risk.objects.filter(system=generative_system).count() == 1
 
 
-def test_missing_system_is_a_form_error(template, contributor, system, client_for):
+def test_missing_system_is_a_form_error(template, contributor, generative_system, client_for):
     response = client_for(contributor).post(add_url(template), {"system": ""})
     assert response.status_code == 200
     assert response.context["form"].errors["system"] == ["Choose the system to add this risk to."]
     assert not Risk.objects.exists()
 
 
-def test_retired_template_cannot_be_added(template, system, contributor, client_for):
+def test_retired_template_cannot_be_added(template, generative_system, contributor, client_for):
     template.is_active = False
     template.save()
-    response = client_for(contributor).post(add_url(template), {"system": system.pk})
+    response = client_for(contributor).post(add_url(template), {"system": generative_system.pk})
     assert response.status_code == 200
     assert "This template is retired from the library." in response.content.decode()
     assert not Risk.objects.exists()
@@ -371,8 +375,24 @@ def test_get_on_the_add_address_is_not_allowed(template, contributor, client_for
 
 
 # --- Suggestions for a system ---------------------------------------------------------------------
-def test_generative_system_is_suggested_prompt_injection_and_hallucination(system):
-    keys = set(selectors.suggested_templates(system).values_list("key", flat=True))
+RISKS_SUGGESTIONS_MITIGATIONS = ("risks", "risk-suggestions", "mitigations")
+
+
+def test_system_page_shows_the_suggestions_panel_to_those_who_may_add_risks(
+    generative_system, client_for
+):
+    suggestions_url = reverse("library:suggestions", args=[generative_system.pk])
+    page = client_for("contributor").get(generative_system.get_absolute_url()).content.decode()
+    assert suggestions_url in page
+    # Between the system's risks and its mitigations, as when it was part of the risks' panel.
+    positions = [page.index(f'id="{section}"') for section in RISKS_SUGGESTIONS_MITIGATIONS]
+    assert positions == sorted(positions)
+    viewer_page = client_for("viewer").get(generative_system.get_absolute_url())
+    assert suggestions_url not in viewer_page.content.decode()
+
+
+def test_generative_system_is_suggested_prompt_injection_and_hallucination(generative_system):
+    keys = set(selectors.suggested_templates(generative_system).values_list("key", flat=True))
     assert {
         "llm-prompt-injection-direct",
         "llm-prompt-injection-indirect",
@@ -381,108 +401,86 @@ def test_generative_system_is_suggested_prompt_injection_and_hallucination(syste
     } <= keys
 
 
-def test_suggestions_include_templates_for_every_kind_but_not_other_kinds(system):
-    keys = set(selectors.suggested_templates(system).values_list("key", flat=True))
+def test_suggestions_include_templates_for_every_kind_but_not_other_kinds(generative_system):
+    keys = set(selectors.suggested_templates(generative_system).values_list("key", flat=True))
     assert "orphaned-model-without-owner" in keys  # suggested for every kind
     assert "fraud-model-false-positives-block-customers" not in keys  # classification only
 
 
-def test_suggestions_leave_out_templates_already_added(system, contributor):
+def test_suggestions_leave_out_templates_already_added(generative_system, contributor):
     template = RiskTemplate.objects.get(key="llm-prompt-injection-direct")
-    services.add_risk_from_template(system=system, template=template, by=contributor)
-    keys = set(selectors.suggested_templates(system).values_list("key", flat=True))
+    services.add_risk_from_template(system=generative_system, template=template, by=contributor)
+    keys = set(selectors.suggested_templates(generative_system).values_list("key", flat=True))
     assert "llm-prompt-injection-direct" not in keys
     assert "llm-prompt-injection-indirect" in keys
 
 
-def test_suggestions_leave_out_templates_whose_title_the_system_already_has(system):
+def test_suggestions_leave_out_templates_whose_title_the_system_already_has(generative_system):
     template = RiskTemplate.objects.get(key="llm-fabricated-citations")
-    RiskFactory(system=system, title=template.title.upper())
-    keys = set(selectors.suggested_templates(system).values_list("key", flat=True))
+    RiskFactory(system=generative_system, title=template.title.upper())
+    keys = set(selectors.suggested_templates(generative_system).values_list("key", flat=True))
     assert "llm-fabricated-citations" not in keys
 
 
-def test_archived_risk_makes_its_template_suggested_again(system, contributor):
+def test_archived_risk_makes_its_template_suggested_again(generative_system, contributor):
     template = RiskTemplate.objects.get(key="llm-prompt-injection-direct")
-    risk = services.add_risk_from_template(system=system, template=template, by=contributor)
-    services.archive_risk(risk=risk, by=contributor)
-    keys = set(selectors.suggested_templates(system).values_list("key", flat=True))
+    risk = services.add_risk_from_template(
+        system=generative_system, template=template, by=contributor
+    )
+    risk_services.archive_risk(risk=risk, by=contributor)
+    keys = set(selectors.suggested_templates(generative_system).values_list("key", flat=True))
     assert "llm-prompt-injection-direct" in keys
 
 
-def test_suggestions_come_most_severe_first_and_respect_the_limit(system):
-    suggestions = list(selectors.suggested_templates(system, limit=8))
+def test_suggestions_come_most_severe_first_and_respect_the_limit(generative_system):
+    suggestions = list(selectors.suggested_templates(generative_system, limit=8))
     scores = [t.inherent_likelihood * t.inherent_impact for t in suggestions]
     assert len(suggestions) == 8
     assert scores == sorted(scores, reverse=True)
 
 
-def test_suggestions_fragment_offers_one_click_add_to_contributors(system, contributor, client_for):
+def test_suggestions_fragment_offers_one_click_add_to_contributors(
+    generative_system, contributor, client_for
+):
     response = client_for(contributor).get(
-        reverse("risks:suggestions", args=[system.pk]), HTTP_HX_REQUEST="true"
+        reverse("library:suggestions", args=[generative_system.pk]), HTTP_HX_REQUEST="true"
     )
     assert response.status_code == 200
-    assert response.templates[0].name == "risks/_suggestions.html"
+    assert response.templates[0].name == "library/_suggestions.html"
     content = response.content.decode()
     first = response.context["suggestions"][0]
     assert add_url(first) in content
-    assert f'name="system" value="{system.pk}"' in content
+    assert f'name="system" value="{generative_system.pk}"' in content
     assert len(response.context["suggestions"]) == 5
 
 
-def test_suggestions_page_lists_every_suggestion(system, client_for):
-    response = client_for("contributor").get(reverse("risks:suggestions", args=[system.pk]))
+def test_suggestions_page_lists_every_suggestion(generative_system, client_for):
+    response = client_for("contributor").get(
+        reverse("library:suggestions", args=[generative_system.pk])
+    )
     assert response.status_code == 200
     assert "<html" in response.content.decode()
     assert len(response.context["suggestions"]) == response.context["suggestion_count"] > 5
 
 
-def test_viewer_sees_suggestions_without_add_buttons(system, template, client_for):
-    response = client_for("viewer").get(reverse("risks:suggestions", args=[system.pk]))
+def test_viewer_sees_suggestions_without_add_buttons(generative_system, template, client_for):
+    response = client_for("viewer").get(reverse("library:suggestions", args=[generative_system.pk]))
     assert response.status_code == 200
     assert response.context["suggestions"]
     assert "/add/" not in response.content.decode()
 
 
-def test_suggestions_of_another_teams_system_are_404(system, client_for):
-    response = client_for("outsider").get(reverse("risks:suggestions", args=[system.pk]))
+def test_suggestions_of_another_teams_system_are_404(generative_system, client_for):
+    response = client_for("outsider").get(
+        reverse("library:suggestions", args=[generative_system.pk])
+    )
     assert response.status_code == 404
 
 
 def test_one_click_add_from_suggestions_removes_it_from_the_suggestions(
-    system, contributor, client_for
+    generative_system, contributor, client_for
 ):
     client = client_for(contributor)
-    first = selectors.suggested_templates(system, limit=1)[0]
-    client.post(add_url(first), {"system": system.pk})
-    assert first not in selectors.suggested_templates(system)
-
-
-# --- The shipped catalogue ------------------------------------------------------------------------
-def _load_validator():
-    spec = importlib.util.spec_from_file_location("check_library", DATA_DIR / "check_library.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def test_shipped_library_passes_the_validator_with_required_coverage(capsys):
-    validator = _load_validator()
-    assert validator.main(["--quiet"]) == 0
-    output = capsys.readouterr().out
-    templates = int(re.search(r"Risk library: (\d+) templates", output).group(1))
-    owasp = re.search(r"OWASP LLM Top 10 2025\s+\d+ templates\s+(\d+) /\s+(\d+) codes", output)
-    nist_600 = re.search(r"NIST AI 600-1\s+\d+ templates\s+(\d+) /\s+(\d+) codes", output)
-    atlas = int(re.search(r"distinct MITRE ATLAS techniques cited: (\d+)", output).group(1))
-    assert templates >= 60
-    assert owasp.groups() == ("10", "10")
-    assert nist_600.groups() == ("12", "12")
-    assert atlas >= 15
-
-
-def test_database_holds_the_shipped_library():
-    validator = _load_validator()
-    library = validator.load_yaml(validator.LIBRARY_FILE, validator.Checker())
-    references = validator.load_yaml(validator.FRAMEWORKS_FILE, validator.Checker())
-    assert RiskTemplate.objects.filter(is_active=True).count() == len(library)
-    assert FrameworkReference.objects.count() == len(references)
+    first = selectors.suggested_templates(generative_system, limit=1)[0]
+    client.post(add_url(first), {"system": generative_system.pk})
+    assert first not in selectors.suggested_templates(generative_system)
