@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.core.management import call_command
-from django.db import transaction
+from django.db import connection, transaction
 from django.test import Client, override_settings
 
 from apps.accounts.models import Membership
@@ -32,6 +32,21 @@ def _static_manifest():
     sources = (path for folder in settings.STATICFILES_DIRS for path in Path(folder).rglob("*"))
     if any(path.stat().st_mtime > built for path in sources if path.is_file()):
         call_command("collectstatic", "--no-input", verbosity=0)
+
+
+@pytest.fixture(autouse=True)
+def _postgres_only(request):
+    """Tests marked ``postgres`` need PostgreSQL (row locks, real concurrency, its indexes):
+    skipped, with the reason, on SQLite."""
+    if request.node.get_closest_marker("postgres") and connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL: set DATABASE_URL=postgres://… to run it")
+
+
+@pytest.fixture
+def media_root(settings, tmp_path):
+    """Uploaded files (evidence, export files) go to a temporary folder."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
 
 
 @pytest.fixture(autouse=True)
@@ -157,11 +172,16 @@ def foreign_risk(foreign_system):
 @pytest.fixture
 def mitigation(system, risk, contributor):
     """A mitigation of ``system`` that treats ``risk``, owned by ``contributor``."""
-    mitigation = MitigationFactory(
-        system=system, title="Ground answers in the policy corpus", owner=contributor
+    return MitigationFactory(
+        system=system, title="Ground answers in the policy corpus", owner=contributor, risks=[risk]
     )
-    mitigation.risks.add(risk)
-    return mitigation
+
+
+@pytest.fixture
+def foreign_mitigation(foreign_system, foreign_risk):
+    return MitigationFactory(
+        system=foreign_system, title="Fairness slice evaluation", risks=[foreign_risk]
+    )
 
 
 ROLES = [

@@ -8,13 +8,12 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts and teams"
 
     def ready(self):
-        from apps.accounts.permissions import register_rules
-
-        register_rules()
         from django.contrib.auth.models import update_last_login
 
+        from apps.accounts.permissions import register_rules
         from apps.accounts.signals import record_last_login
 
+        register_rules()
         # Django's receiver saves the whole user, which would add a history version (and an
         # audit entry) at every sign-in; ours updates the one column.
         user_logged_in.disconnect(update_last_login, dispatch_uid="update_last_login")

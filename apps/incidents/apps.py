@@ -7,12 +7,12 @@ class IncidentsConfig(AppConfig):
     verbose_name = "Incidents"
 
     def ready(self):
+        # How the app plugs into the ground: docs/architecture.md.
+        from apps.core.audit import register_detail_url
+        from apps.incidents.models import Incident
         from apps.incidents.panels import register_panels
         from apps.incidents.permissions import register_rules
 
         register_rules()
         register_panels()
-        from apps.core.audit import register_detail_url
-        from apps.incidents.models import Incident
-
         register_detail_url(Incident, "incidents:detail")

@@ -7,6 +7,7 @@ class MitigationsConfig(AppConfig):
     verbose_name = "Mitigations"
 
     def ready(self):
+        # How the app plugs into the ground: docs/architecture.md.
         from apps.core.audit import register_detail_url
         from apps.mitigations.models import Mitigation
         from apps.mitigations.panels import register_panels

@@ -7,11 +7,7 @@ class ReviewsConfig(AppConfig):
     verbose_name = "Reviews"
 
     def ready(self):
-        from apps.reviews.panels import register_panels
-        from apps.reviews.permissions import register_rules
-
-        register_rules()
-        register_panels()
+        # How the app plugs into the ground: docs/architecture.md.
         from apps.core.audit import register_detail_url
         from apps.reviews.models import (
             ChecklistItem,
@@ -20,7 +16,11 @@ class ReviewsConfig(AppConfig):
             Review,
             ReviewerAssignment,
         )
+        from apps.reviews.panels import register_panels
+        from apps.reviews.permissions import register_rules
 
+        register_rules()
+        register_panels()
         register_detail_url(Review, "reviews:detail")
         register_detail_url(PlanVersion, "reviews:version_link")
         register_detail_url(Decision, "reviews:decision_link")

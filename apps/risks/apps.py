@@ -7,13 +7,13 @@ class RisksConfig(AppConfig):
     verbose_name = "Risks"
 
     def ready(self):
+        # How the app plugs into the ground: docs/architecture.md.
+        from apps.core.audit import register_detail_url
+        from apps.risks.models import Risk, RiskAcceptance
         from apps.risks.panels import register_panels
         from apps.risks.permissions import register_rules
 
         register_rules()
         register_panels()
-        from apps.core.audit import register_detail_url
-        from apps.risks.models import Risk, RiskAcceptance
-
         register_detail_url(Risk, "risks:detail")
         register_detail_url(RiskAcceptance, "risks:acceptance_detail")

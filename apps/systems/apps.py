@@ -7,10 +7,10 @@ class SystemsConfig(AppConfig):
     verbose_name = "AI systems"
 
     def ready(self):
+        # How the app plugs into the ground: docs/architecture.md.
+        from apps.core.audit import register_detail_url
+        from apps.systems.models import AISystem
         from apps.systems.permissions import register_rules
 
         register_rules()
-        from apps.core.audit import register_detail_url
-        from apps.systems.models import AISystem
-
         register_detail_url(AISystem, "systems:detail")

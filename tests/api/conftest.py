@@ -5,7 +5,6 @@ import pytest
 from rest_framework.test import APIClient
 
 from apps.accounts.services import create_token
-from tests.factories import MitigationFactory
 
 RELAXED_RATES = {"user": "100000/minute", "anon": "100000/minute"}
 
@@ -14,13 +13,6 @@ RELAXED_RATES = {"user": "100000/minute", "anon": "100000/minute"}
 def _relaxed_throttling(settings):
     """Tests make many requests per minute; test_throttling.py checks the real limits."""
     settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": RELAXED_RATES}
-
-
-@pytest.fixture
-def foreign_mitigation(foreign_system, foreign_risk):
-    mitigation = MitigationFactory(system=foreign_system, title="Fairness slice evaluation")
-    mitigation.risks.add(foreign_risk)
-    return mitigation
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ import datetime
 
 import pytest
 import time_machine
-from django.db import connection
 
 # Monday 2 March 2026, 06:00 UTC: the daily sweep's hour, and the default weekly digest day.
 NOW = datetime.datetime(2026, 3, 2, 6, 0, tzinfo=datetime.UTC)
@@ -13,13 +12,6 @@ TODAY = NOW.date()
 
 def days(n: int) -> datetime.date:
     return TODAY + datetime.timedelta(days=n)
-
-
-@pytest.fixture(autouse=True)
-def _postgres_only(request):
-    """``@pytest.mark.postgres`` tests need PostgreSQL (row locks, real concurrency)."""
-    if request.node.get_closest_marker("postgres") and connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL: set DATABASE_URL=postgres://… to run it")
 
 
 @pytest.fixture

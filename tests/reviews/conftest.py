@@ -3,20 +3,12 @@ a submitter, two more committee members, a complete checklist, and helpers that 
 workflow."""
 
 import pytest
-from django.db import connection
 
 from apps.core.models import Evidence
 from apps.reviews import services
 from apps.reviews.models import ChecklistKey, ChecklistStatus
 from config import celery_app
 from tests.factories import MembershipFactory, UserFactory
-
-
-@pytest.fixture(autouse=True)
-def _postgres_only(request):
-    """Tests marked ``postgres`` need PostgreSQL: skipped, with the reason, on SQLite."""
-    if request.node.get_closest_marker("postgres") and connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL (set DATABASE_URL=postgres://…)")
 
 
 @pytest.fixture(autouse=True)

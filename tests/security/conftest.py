@@ -28,10 +28,3 @@ def acceptance(risk):
 @pytest.fixture
 def export_job(contributor):
     return ExportJobFactory(user=contributor, status="running", progress=40)
-
-
-@pytest.fixture
-def media_root(settings, tmp_path):
-    """Uploaded files go to a temporary folder."""
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT

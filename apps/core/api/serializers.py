@@ -220,3 +220,37 @@ class ReferenceField(serializers.CharField):
     def __init__(self, **kwargs):
         kwargs.update(read_only=True)
         super().__init__(**kwargs)
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class ReferenceRelatedField(serializers.RelatedField):
+    """A record named by its reference (``SYS-0042``) or primary key (``42``), among those the
+    person may see (``Model.objects.visible_to(user)``): another team's record is "not found",
+    as on the pages."""
+
+    default_error_messages = {
+        "does_not_exist": "{value} is not a record you can see.",
+        "invalid": "Give a reference such as {example} or a number.",
+    }
+
+    def __init__(self, model, **kwargs):
+        self.model = model
+        if not kwargs.get("read_only"):
+            kwargs.setdefault("queryset", model.objects.none())
+        super().__init__(**kwargs)
+
+    def get_queryset(self):
+        request = self.context.get("request")
+        return self.model._default_manager.visible_to(request.user if request else None)
+
+    def to_internal_value(self, data):
+        pk = self.model.parse_reference(str(data))
+        if pk is None:
+            self.fail("invalid", example=self.model.format_reference(42))
+        obj = self.get_queryset().filter(pk=pk).first()
+        if obj is None:
+            self.fail("does_not_exist", value=data)
+        return obj
+
+    def to_representation(self, value):
+        return value.reference

@@ -15,7 +15,7 @@ from apps.incidents.filters import IncidentFilterSet
 from apps.incidents.models import Incident, Phase, SeriousIncident, Severity
 from apps.incidents.selectors import TIME_TO_DETECT, TIME_TO_RESOLVE
 from apps.risks.models import Risk
-from apps.systems.models import AISystem
+from apps.systems.api.exports import system_columns
 
 
 def _phase(name: str, label: str) -> Column:
@@ -28,9 +28,7 @@ class IncidentExporter(Exporter):
     filterset_class = IncidentAPIFilterSet
     columns = [
         Column("reference", "pk", "The incident's reference (INC-0008)", reference(Incident)),
-        Column("system_reference", "system_id", "The system's reference", reference(AISystem)),
-        Column("system", "system__name", "The system's name"),
-        Column("team", "system__team__name", "The team that owns the system"),
+        *system_columns(),
         Column("title", "title", "What went wrong, in a line"),
         Column("description", "description", "What happened, to whom, how it was noticed"),
         Column(

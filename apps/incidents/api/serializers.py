@@ -7,12 +7,13 @@ from apps.core.api.serializers import (
     PersonSerializer,
     RecordLinkField,
     ReferenceField,
+    ReferenceRelatedField,
     SelfURLField,
     WebURLField,
 )
 from apps.incidents.models import Incident, RegulatorStatus, SeriousIncident, Severity
 from apps.mitigations.models import Mitigation
-from apps.risks.api.serializers import ReferenceRelatedField, RiskLinkSerializer
+from apps.risks.api.serializers import RiskLinkSerializer
 from apps.risks.models import Risk
 from apps.systems.models import AISystem
 
@@ -91,7 +92,6 @@ class IncidentInputSerializer(serializers.Serializer):
 
     system = ReferenceRelatedField(
         AISystem,
-        lambda user: AISystem.objects.visible_to(user),
         required=False,
         help_text="SYS-0042 or 42; required when logging an incident, fixed afterwards.",
     )
@@ -118,12 +118,12 @@ class IncidentInputSerializer(serializers.Serializer):
     regulator_notified_at = serializers.DateTimeField(required=False, allow_null=True)
     regulator_reference = serializers.CharField(max_length=100, required=False, allow_blank=True)
     materialised_risks = serializers.ListField(
-        child=ReferenceRelatedField(Risk, lambda user: Risk.objects.visible_to(user)),
+        child=ReferenceRelatedField(Risk),
         required=False,
         help_text="The risks that materialised (RSK-0107 or 107); none: uncatalogued.",
     )
     follow_up_mitigations = serializers.ListField(
-        child=ReferenceRelatedField(Mitigation, lambda user: Mitigation.objects.visible_to(user)),
+        child=ReferenceRelatedField(Mitigation),
         required=False,
     )
     change_reason = serializers.CharField(

@@ -16,7 +16,7 @@ from apps.mitigations.api.filters import MitigationAPIFilterSet
 from apps.mitigations.models import Mitigation
 from apps.risks.models import Risk
 from apps.risks.treatment import DefenceLayer, MitigationKind, MitigationStatus
-from apps.systems.models import AISystem
+from apps.systems.api.exports import system_columns
 
 
 class MitigationExporter(Exporter):
@@ -25,9 +25,7 @@ class MitigationExporter(Exporter):
     filterset_class = MitigationAPIFilterSet
     columns = [
         Column("reference", "pk", "The mitigation's reference (MTG-0311)", reference(Mitigation)),
-        Column("system_reference", "system_id", "The system's reference", reference(AISystem)),
-        Column("system", "system__name", "The system's name"),
-        Column("team", "system__team__name", "The team that owns the system"),
+        *system_columns(),
         Column("title", "title", "What is done"),
         Column("description", "description", "How, concretely, and how one knows it works"),
         Column("kind", "kind", "Kind of measure", choice_label(MitigationKind.choices)),

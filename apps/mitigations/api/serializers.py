@@ -8,11 +8,12 @@ from apps.core.api.serializers import (
     PersonSerializer,
     RecordLinkField,
     ReferenceField,
+    ReferenceRelatedField,
     SelfURLField,
     WebURLField,
 )
 from apps.mitigations.models import Mitigation
-from apps.risks.api.serializers import PersonEmailField, ReferenceRelatedField, RiskLinkSerializer
+from apps.risks.api.serializers import PersonEmailField, RiskLinkSerializer
 from apps.risks.models import Risk
 from apps.risks.treatment import DefenceLayer, MitigationKind, MitigationStatus
 from apps.systems.models import AISystem
@@ -73,7 +74,6 @@ class MitigationInputSerializer(serializers.Serializer):
 
     system = ReferenceRelatedField(
         AISystem,
-        lambda user: AISystem.objects.visible_to(user),
         required=False,
         help_text="SYS-0042 or 42; required when planning a mitigation, fixed afterwards.",
     )
@@ -86,7 +86,7 @@ class MitigationInputSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=MitigationStatus.choices, required=False)
     last_verified_on = serializers.DateField(required=False, allow_null=True)
     risks = serializers.ListField(
-        child=ReferenceRelatedField(Risk, lambda user: Risk.objects.visible_to(user)),
+        child=ReferenceRelatedField(Risk),
         required=False,
         help_text="The risks it treats (RSK-0107 or 107), all of its own system.",
     )

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.views.generic import TemplateView, View
 
 from apps.core import services as core_services
 from apps.core.models import Evidence
+from apps.core.views.evidence import evidence_file_response
 from apps.core.views.generic import ObjectActionView, ObjectMixin, add_service_errors
 from apps.mitigations import selectors
 from apps.mitigations.forms import EvidenceForm
@@ -78,16 +78,4 @@ class EvidenceDownloadView(EvidenceMixin, ObjectMixin, View):
 
     def get(self, request, *args, **kwargs):
         evidence = self.get_evidence(kind=Evidence.Kind.FILE)
-        try:
-            handle = evidence.file.open("rb")
-        except FileNotFoundError as error:
-            raise Http404("The file is missing from storage.") from error
-        response = FileResponse(
-            handle,
-            as_attachment=True,
-            filename=evidence.original_name or "evidence",
-            content_type=evidence.media_type or "application/octet-stream",
-        )
-        response["X-Content-Type-Options"] = "nosniff"
-        response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-        return response
+        return evidence_file_response(evidence)

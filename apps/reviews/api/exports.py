@@ -14,7 +14,7 @@ from apps.core.api.exports import Column, Exporter, choice_label, iso, reference
 from apps.reviews import selectors
 from apps.reviews.api.filters import ReviewAPIFilterSet
 from apps.reviews.models import Review, ReviewKind, ReviewStatus
-from apps.systems.models import AISystem
+from apps.systems.api.exports import system_columns
 
 
 def local_minute(value) -> str | None:
@@ -30,14 +30,7 @@ class ReviewExporter(Exporter):
     filterset_class = ReviewAPIFilterSet
     columns = [
         Column("reference", "pk", "The review's reference (REV-0012)", reference(Review)),
-        Column(
-            "system_reference",
-            "system_id",
-            "The system's reference (SYS-0042)",
-            reference(AISystem),
-        ),
-        Column("system", "system__name", "The system's name"),
-        Column("team", "system__team__name", "The team that owns the system"),
+        *system_columns(),
         Column(
             "kind",
             "kind",

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from functools import partial
 
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.views import View
 from django.views.generic import TemplateView
 
 from apps.core.models import Evidence
+from apps.core.views.evidence import evidence_file_response
 from apps.core.views.generic import ObjectActionView, ObjectMixin, ServiceFormView
 from apps.mitigations.forms import EvidenceForm
 from apps.reviews import permissions, selectors, services
@@ -149,16 +150,4 @@ class ChecklistEvidenceDownloadView(ObjectMixin, View):
         evidence = live_evidence_or_404(
             self.object, self.kwargs["evidence_pk"], kind=Evidence.Kind.FILE
         )
-        try:
-            handle = evidence.file.open("rb")
-        except FileNotFoundError as error:
-            raise Http404("The file is missing from storage.") from error
-        response = FileResponse(
-            handle,
-            as_attachment=True,
-            filename=evidence.original_name or "evidence",
-            content_type=evidence.media_type or "application/octet-stream",
-        )
-        response["X-Content-Type-Options"] = "nosniff"
-        response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-        return response
+        return evidence_file_response(evidence)

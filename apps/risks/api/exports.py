@@ -6,7 +6,7 @@ from django.db.models.functions import Coalesce
 from apps.core.api.exports import Column, Exporter, choice_label, is_set, iso, level_word, reference
 from apps.risks.api.filters import RiskAPIFilterSet
 from apps.risks.models import Risk, RiskStatus, Treatment
-from apps.systems.models import AISystem
+from apps.systems.api.exports import system_columns
 
 
 class RiskExporter(Exporter):
@@ -15,14 +15,7 @@ class RiskExporter(Exporter):
     filterset_class = RiskAPIFilterSet
     columns = [
         Column("reference", "pk", "The risk's reference (RSK-0107)", reference(Risk)),
-        Column(
-            "system_reference",
-            "system_id",
-            "The system's reference (SYS-0042)",
-            reference(AISystem),
-        ),
-        Column("system", "system__name", "The system's name"),
-        Column("team", "system__team__name", "The team that owns the system"),
+        *system_columns(),
         Column("title", "title", "What can go wrong, in a line"),
         Column("scenario", "scenario", "What happens, to whom, and how it would be noticed"),
         Column("category", "export_category", "Top-level category of the taxonomy"),

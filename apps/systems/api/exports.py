@@ -14,6 +14,21 @@ from apps.systems.models import (
 )
 
 
+def system_columns() -> list[Column]:
+    """The columns every export of a system's records has after the record's own reference:
+    which system it belongs to, and its team."""
+    return [
+        Column(
+            "system_reference",
+            "system_id",
+            "The system's reference (SYS-0042)",
+            reference(AISystem),
+        ),
+        Column("system", "system__name", "The system's name"),
+        Column("team", "system__team__name", "The team that owns the system"),
+    ]
+
+
 class SystemExporter(Exporter):
     name = "systems"
     title = "AI system inventory"
