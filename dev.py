@@ -1,20 +1,30 @@
 #!/usr/bin/env python3
 """The two commands of the README, for a fresh machine with Python 3.11.
 
-    python3 dev.py serve   install into .venv, migrate, load the demo data, serve :8000
-    python3 dev.py test    install into .venv and run the whole test suite
+    python3 dev.py serve [--port 8000] [--host 127.0.0.1]
+        install into .venv, migrate, load the demo data, serve http://127.0.0.1:8000
+    python3 dev.py test [--deep] [pytest arguments…]
+        install into .venv and run the whole test suite (or what the arguments select)
 
 Both create the virtualenv ``.venv`` and install the project with its pinned dependencies when
 needed (again whenever pyproject.toml changes), and write a ``.env`` with a random SECRET_KEY if
 there is none. Without DATABASE_URL / REDIS_URL the app uses SQLite and runs tasks eagerly; set
-them to use PostgreSQL and Redis. Extra arguments after ``test`` go to pytest.
+them to use PostgreSQL and Redis.
+
+``test`` collects the static files first when their sources changed since the last run (about a
+minute; the tests use production's hashed, compressed static files), then runs pytest: the
+whole suite on every core (four processes at most), or, given arguments, as they ask (a file,
+``-k``, ``-x``…). ``--deep`` runs the property-based fuzzing with many more examples (nightly).
 """
 
 from __future__ import annotations
 
+import argparse
+import errno
 import hashlib
 import os
 import secrets
+import socket
 import subprocess
 import sys
 import venv
@@ -25,6 +35,7 @@ VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
 STAMP = VENV / ".installed-from"
+DEFAULT_HOST, DEFAULT_PORT = "127.0.0.1", 8000
 
 
 def say(message: str) -> None:
@@ -34,6 +45,17 @@ def say(message: str) -> None:
 def run(*args: str | Path, env: dict | None = None) -> None:
     result = subprocess.run([str(a) for a in args], cwd=ROOT, env=env)  # noqa: S603
     if result.returncode != 0:
+        sys.exit(result.returncode)
+
+
+def run_quietly(*args: str | Path) -> None:
+    """Run a command, showing its output only if it fails."""
+    result = subprocess.run(  # noqa: S603
+        [str(a) for a in args], cwd=ROOT, capture_output=True, text=True
+    )
+    if result.returncode != 0:
+        sys.stdout.write(result.stdout)
+        sys.stderr.write(result.stderr)
         sys.exit(result.returncode)
 
 
@@ -49,9 +71,9 @@ def ensure_venv() -> None:
     wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
     if STAMP.exists() and STAMP.read_text().strip() == wanted:
         return
-    say("Installing the project and its pinned dependencies")
-    run(PYTHON, "-m", "pip", "install", "--quiet", "--upgrade", "pip")
-    run(PYTHON, "-m", "pip", "install", "--quiet", "-e", ".[dev]")
+    say("Installing the project and its pinned dependencies (a minute or two the first time)")
+    run_quietly(PYTHON, "-m", "pip", "install", "--quiet", "--upgrade", "pip")
+    run_quietly(PYTHON, "-m", "pip", "install", "--quiet", "-e", ".[dev]")
     STAMP.write_text(wanted)
 
 
@@ -66,37 +88,149 @@ def ensure_env_file() -> None:
     )
 
 
-def serve() -> None:
+# --- serve ------------------------------------------------------------------------------------
+def port_number(value: str) -> int:
+    try:
+        port = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a port number") from None
+    if not 1 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{port} is not a port number (1 to 65535)")
+    return port
+
+
+def port_is_free(host: str, port: int) -> bool:
+    """Whether a server could listen on ``host:port`` now."""
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as sock:
+        if os.name == "posix":  # as runserver does: a port in TIME_WAIT is free
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError as error:
+            if error.errno in (errno.EADDRINUSE, errno.EACCES):
+                return False
+            raise
+    return True
+
+
+def next_free_port(host: str, port: int, tries: int = 20) -> int | None:
+    for candidate in range(port + 1, min(port + 1 + tries, 65536)):
+        if port_is_free(host, candidate):
+            return candidate
+    return None
+
+
+def check_port(host: str, port: int) -> None:
+    """Stop before migrating if the server could not listen, saying which port and what to do."""
+    try:
+        free = port_is_free(host, port)
+    except OSError as error:
+        sys.exit(f"Cannot serve on {host}:{port}: {error.strerror or error}.")
+    if free:
+        return
+    suggestion = next_free_port(host, port)
+    hint = (
+        f" Port {suggestion} is free: python3 dev.py serve --port {suggestion}"
+        if suggestion
+        else ""
+    )
+    sys.exit(
+        f"Port {port} on {host} is in use (another server, or another `dev.py serve`, is "
+        f"listening there). Stop it, or choose another port.{hint}"
+    )
+
+
+def serve(host: str, port: int) -> None:
     env = {**os.environ, "DEBUG": os.environ.get("DEBUG", "true")}
     say("Migrating the database")
-    run(PYTHON, "manage.py", "migrate", "--no-input", env=env)
+    run(PYTHON, "manage.py", "migrate", "--no-input", "--verbosity", "0", env=env)
     say("Loading the demo organisation")
     run(PYTHON, "manage.py", "seed_demo", env=env)
-    say("Serving on http://127.0.0.1:8000 (Ctrl+C to stop)")
-    run(PYTHON, "manage.py", "runserver", "127.0.0.1:8000", env=env)
+    shown = f"[{host}]" if ":" in host else host
+    say(f"Serving on http://{shown}:{port} (Ctrl+C to stop)")
+    run(PYTHON, "manage.py", "runserver", f"{shown}:{port}", env=env)
+
+
+# --- test -------------------------------------------------------------------------------------
+# Arguments that choose the tests or the processes: pytest then runs as they ask, in one process
+# unless they say otherwise (starting workers costs more than a subset takes).
+CHOOSING = ("-k", "-m", "-n", "--numprocesses", "-p", "--lf", "--last-failed", "--pdb", "--trace")
+
+
+def runs_everything(pytest_args: list[str]) -> bool:
+    """No test path and no option that chooses tests or processes (``--durations``, ``-x``,
+    ``--deep``… keep the whole suite in parallel)."""
+    for arg in pytest_args:
+        if not arg.startswith("-") or arg.split("=", 1)[0] in CHOOSING or arg.startswith("-k"):
+            return False
+    return True
+
+
+def pytest_command(pytest_args: list[str]) -> list[str]:
+    """The whole suite on every core (four processes at most; pytest-xdist, each with its own
+    test database), or what the arguments choose, as they ask. Not --dist worksteal: a stolen
+    test may then run after a transactional one has emptied the tables."""
+    parallel = ["-n", str(min(4, os.cpu_count() or 1))] if runs_everything(pytest_args) else []
+    return [str(PYTHON), "-m", "pytest", *parallel, *pytest_args]
 
 
 def test(pytest_args: list[str]) -> None:
-    say("Collecting static files (tests use the production storage)")
-    run(PYTHON, "manage.py", "collectstatic", "--no-input", "--verbosity", "0")
-    # The whole suite runs on every core (four processes at most; pytest-xdist, each with its own
-    # test database); given arguments (a file, -k, -n …) it runs as asked. Not --dist worksteal:
-    # a stolen test may then run after a transactional one has emptied the tables.
-    parallel = [] if pytest_args else ["-n", str(min(4, os.cpu_count() or 1))]
-    say("Running the test suite")
-    run(PYTHON, "-m", "pytest", *parallel, *pytest_args)
+    say("Checking the static files (the tests use production's hashed, compressed files)")
+    run(PYTHON, "manage.py", "collectstatic_if_changed")
+    say(
+        "Running the whole test suite (5 to 8 minutes on 2 cores)"
+        if runs_everything(pytest_args)
+        else "Running the tests asked for"
+    )
+    command = pytest_command(pytest_args)
+    run(*command)
+
+
+# --- command line -----------------------------------------------------------------------------
+def parser() -> argparse.ArgumentParser:
+    main_parser = argparse.ArgumentParser(
+        prog="python3 dev.py",
+        description=__doc__.split("\n\n")[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    commands = main_parser.add_subparsers(dest="command", required=True, metavar="{serve,test}")
+    serve_parser = commands.add_parser(
+        "serve", help="migrate, load the demo organisation and serve the app for development"
+    )
+    serve_parser.add_argument(
+        "--port", type=port_number, default=DEFAULT_PORT, help=f"default {DEFAULT_PORT}"
+    )
+    serve_parser.add_argument(
+        "--host",
+        default=DEFAULT_HOST,
+        help=f"address to listen on (default {DEFAULT_HOST}: this machine only)",
+    )
+    commands.add_parser(
+        "test",
+        help="run the test suite; further arguments (and --deep) go to pytest",
+        add_help=False,
+    )
+    return main_parser
+
+
+def parse(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
+    """The command and its options; for ``test``, everything after it goes to pytest as is."""
+    if argv[:1] == ["test"]:
+        return argparse.Namespace(command="test"), argv[1:]
+    return parser().parse_args(argv), []
 
 
 def main(argv: list[str]) -> None:
     ensure_python()
-    if not argv or argv[0] not in {"serve", "test"}:
-        sys.exit(__doc__)
+    options, pytest_args = parse(argv)
+    if options.command == "serve":
+        check_port(options.host, options.port)  # before installing anything
     ensure_venv()
     ensure_env_file()
-    if argv[0] == "serve":
-        serve()
+    if options.command == "serve":
+        serve(options.host, options.port)
     else:
-        test(argv[1:])
+        test(pytest_args)
 
 
 if __name__ == "__main__":

@@ -73,6 +73,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Times in the signed-in person's own time zone (User.time_zone).
+    "apps.accounts.middleware.TimeZoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -96,6 +98,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "apps.accounts.context_processors.navigation",
                 "apps.reminders.context_processors.notifications",
+                "apps.dashboard.context_processors.waiting",
             ],
         },
     },
@@ -118,8 +121,13 @@ if REDIS_URL:
     CELERY_TASK_ALWAYS_EAGER = False
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Fails open: with Redis unreachable, requests go on as with an empty cache (logged).
+            "BACKEND": "apps.core.cache.FailOpenRedisCache",
             "LOCATION": REDIS_URL,
+            "OPTIONS": {
+                "socket_connect_timeout": env.float("CACHE_TIMEOUT_SECONDS", default=1.0),
+                "socket_timeout": env.float("CACHE_TIMEOUT_SECONDS", default=1.0),
+            },
             # Deployments that share one Redis keep apart (cached PDFs are keyed by ids):
             # by default each database name has its own keys.
             "KEY_PREFIX": env.str(
@@ -128,8 +136,9 @@ if REDIS_URL:
         }
     }
 else:
-    # Embedded default: no broker; tasks run in the calling process.
-    CELERY_BROKER_URL = "memory://"
+    # Embedded default: no broker; tasks run in the calling process. (The host name only keeps
+    # kombu from warning that none was given.)
+    CELERY_BROKER_URL = "memory://localhost/"
     CELERY_TASK_ALWAYS_EAGER = True
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 CELERY_TASK_EAGER_PROPAGATES = True
@@ -137,6 +146,31 @@ CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Crash recovery. A task runs at most CELERY_TASK_TIME_LIMIT seconds (the soft limit, a minute
+# earlier, lets it fail cleanly: an export job ends "failed"); the longest measured task, an XLSX
+# export of 100,000 risks, takes about 50 s, the daily sweep of 10,000 systems 12 s. A message
+# whose worker died unacknowledged (kill -9, a lost machine) goes back to the queue once the
+# broker's visibility timeout has passed since it was delivered: it must outlast the longest task
+# (or a task still running would be started a second time), so it is the time limit plus a
+# minute unless set. Workers look for such messages every 10 s.
+CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=15 * 60)
+CELERY_TASK_SOFT_TIME_LIMIT = max(CELERY_TASK_TIME_LIMIT - 60, CELERY_TASK_TIME_LIMIT * 9 // 10)
+CELERY_VISIBILITY_TIMEOUT = env.int(
+    "CELERY_VISIBILITY_TIMEOUT", default=CELERY_TASK_TIME_LIMIT + 60
+)
+if CELERY_VISIBILITY_TIMEOUT <= CELERY_TASK_TIME_LIMIT:
+    raise ImproperlyConfigured(
+        f"CELERY_VISIBILITY_TIMEOUT ({CELERY_VISIBILITY_TIMEOUT} s) must be longer than "
+        f"CELERY_TASK_TIME_LIMIT ({CELERY_TASK_TIME_LIMIT} s): a task still running would be "
+        "handed to a second worker."
+    )
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
+    "unacked_restore_interval": 10,
+    "unacked_restore_throttle": 1,
+}
+# Workers log through Django's LOGGING (JSON lines in production), not a format of their own.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 
@@ -150,6 +184,18 @@ AUTHENTICATION_BACKENDS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard:home"
 LOGOUT_REDIRECT_URL = "login"
+# Passwords are stored with scrypt at Django's own default cost (N=2^14, r=8, p=5; 16 MiB):
+# about 0.2 s a sign-in on one core, where PBKDF2 at Django's default 1,000,000 iterations took
+# 0.35-0.5 s. Being memory-hard, it also costs an attacker with GPUs more per guess than PBKDF2
+# does. Hashes of the other hashers (PBKDF2 first) still verify, and are re-hashed with scrypt
+# at the person's next sign-in.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.BCryptSHA256PasswordHasher",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {
@@ -243,12 +289,24 @@ STORAGES = {
 }
 
 # --- E-mail -------------------------------------------------------------------------------------
-# EMAIL_URL=smtp+tls://user:password@smtp.example.org:587 ; default prints mails to the console.
-vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+# EMAIL_URL=smtp+tls://user:password@smtp.example.org:587 (consolemail:// prints them). Without
+# it: in DEBUG, e-mails are kept in DEV_OUTBOX_DIR and shown at /dev/outbox/ (apps.core.devmail);
+# otherwise they are printed to the console.
+if env.str("EMAIL_URL", default=""):
+    vars().update(env.email_url("EMAIL_URL"))
+elif DEBUG:
+    EMAIL_BACKEND = "apps.core.devmail.DevOutboxBackend"
+else:
+    vars().update(environ.Env.email_url_config("consolemail://"))
+DEV_OUTBOX_DIR = Path(env.str("DEV_OUTBOX_DIR", default=str(BASE_DIR / "var" / "dev-outbox")))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="AI Risk Register <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Absolute links in e-mails sent by jobs (no request to build them from).
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+
+# --- Metrics ------------------------------------------------------------------------------------
+# /metrics (Prometheus text format) is read by staff, or with "Authorization: Bearer <token>".
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 
 # --- Forms and pages ----------------------------------------------------------------------------
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
@@ -316,10 +374,21 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- Logging ------------------------------------------------------------------------------------
+# To stderr, as JSON lines in production (LOG_FORMAT=json, the default when DEBUG is off: one
+# object per line with the traceback of every error; see config/log_format.py), as plain text
+# while developing. config/gunicorn.py gives gunicorn's own and access logs the same shape.
+LOG_FORMAT = env.str("LOG_FORMAT", default="plain" if DEBUG else "json").lower()
+if LOG_FORMAT not in ("json", "plain"):
+    raise ImproperlyConfigured(f"LOG_FORMAT is json or plain, not {LOG_FORMAT!r}.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "config.log_format.JSONFormatter"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    # Django's own handlers print only in DEBUG: its errors go to the root handler above.
+    "loggers": {"django": {"handlers": [], "level": "INFO", "propagate": True}},
 }

@@ -1,20 +1,13 @@
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from apps.accounts.forms import LoginForm
+from apps.accounts.views import SignInView
 
 admin.site.site_header = "AI Risk Register administration"
 admin.site.site_title = "AI Risk Register"
 
 urlpatterns = [
-    path(
-        "accounts/login/",
-        auth_views.LoginView.as_view(
-            authentication_form=LoginForm, redirect_authenticated_user=True
-        ),
-        name="login",
-    ),
+    path("accounts/login/", SignInView.as_view(), name="login"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("accounts/", include("apps.accounts.urls")),
     path("systems/", include("apps.systems.urls")),
@@ -30,3 +23,10 @@ urlpatterns = [
     path("", include("apps.dashboard.urls")),
     path("", include("apps.core.urls")),
 ]
+
+# Errors met outside a view are JSON under /api/ like every other API error (the site's pages
+# elsewhere): a body over the size limit, an unknown host, a bug.
+handler400 = "apps.core.views.pages.bad_request"
+handler403 = "apps.core.views.pages.permission_denied"
+handler404 = "apps.core.views.pages.page_not_found"
+handler500 = "apps.core.views.pages.server_error"

@@ -2,15 +2,15 @@
 
 import copy
 import uuid
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.core.management import call_command
 from django.db import connection, transaction
 from django.test import Client, override_settings
 
 from apps.accounts.models import Membership
+from apps.core import static_files
+from tests import fuzzing
 from tests.factories import (
     AISystemFactory,
     MembershipFactory,
@@ -23,15 +23,26 @@ from tests.factories import (
 FAST_PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+def pytest_addoption(parser):
+    parser.addoption(
+        "--deep",
+        action="store_true",
+        default=False,
+        help="fuzz in depth: many more examples for the property-based tests (CI's nightly run;"
+        " see tests/fuzzing.py)",
+    )
+
+
+def pytest_configure(config):
+    fuzzing.configure(deep=config.getoption("--deep"))
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _static_manifest():
-    """Tests use production's hashed static storage, which needs collectstatic once (and again
-    whenever a static file changed since)."""
-    manifest = Path(settings.STATIC_ROOT) / "staticfiles.json"
-    built = manifest.stat().st_mtime if manifest.exists() else 0
-    sources = (path for folder in settings.STATICFILES_DIRS for path in Path(folder).rglob("*"))
-    if any(path.stat().st_mtime > built for path in sources if path.is_file()):
-        call_command("collectstatic", "--no-input", verbosity=0)
+    """Tests use production's hashed static storage, which needs collectstatic: done once, and
+    again only when the static sources' content changed (``python3 dev.py test`` does it before
+    starting pytest, saying so; the workers then find it up to date)."""
+    static_files.collect_if_changed(say=lambda message: None)
 
 
 @pytest.fixture(autouse=True)

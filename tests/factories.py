@@ -3,6 +3,7 @@
 import datetime
 
 import factory
+from django.utils import timezone
 from factory.django import DjangoModelFactory
 
 from apps.accounts.models import Membership, Team, User
@@ -11,6 +12,7 @@ from apps.mitigations.coverage import refresh_risk_coverage
 from apps.mitigations.models import Mitigation
 from apps.risks.models import Risk, RiskAcceptance, RiskCategory
 from apps.systems.models import (
+    IN_SERVICE_STAGES,
     AIKind,
     AISystem,
     DecisionRole,
@@ -59,7 +61,12 @@ class AISystemFactory(DjangoModelFactory):
     team = factory.SubFactory(TeamFactory)
     business_owner = factory.SubFactory(UserFactory)
     technical_owner = factory.SelfAttribute("business_owner")
-    lifecycle_stage = LifecycleStage.PRODUCTION
+    # Not yet in service: a system in pilot or production needs an approved plan (ungoverned).
+    lifecycle_stage = LifecycleStage.DEVELOPMENT
+    # As the services keep it: the day it went into pilot or production (here, today).
+    in_service_since = factory.LazyAttribute(
+        lambda system: timezone.localdate() if system.lifecycle_stage in IN_SERVICE_STAGES else None
+    )
     ai_kind = AIKind.GENERATIVE
     decision_role = DecisionRole.ADVISES
     oversight_mode = OversightMode.ON_THE_LOOP

@@ -59,6 +59,7 @@ TEAM_LINK = "login | 302/404 | 302/404 | 302 | 302 | 302"
 MINE = "login | 200/404 | 200/404 | 200/404 | 200/404 | 200/404"
 MINE_302 = "login | 302/404 | 302/404 | 302/404 | 302/404 | 302/404"
 SIGNED_IN_302 = "login | 302 | 302 | 302 | 302 | 302"
+NOT_FOUND = "404 | 404 | 404 | 404 | 404 | 404"
 
 # The API: 401 without credentials; auditors are refused any write before anything else.
 API_SIGNED_IN = "401 | 200 | 200 | 200 | 200 | 200"
@@ -92,6 +93,8 @@ def api(**spec) -> Entry:
 
 
 SYSTEM = {"pk": "@system"}
+# An update says which version it read (else 428); an empty one changes nothing of anyone's.
+VERSION_READ = {"version": 1}
 RISK = {"pk": "@risk"}
 MITIGATION = {"pk": "@mitigation"}
 INCIDENT = {"pk": "@incident"}
@@ -150,9 +153,11 @@ MATRIX: dict[str, Entry] = {
     # My profile and API tokens
     "accounts:profile": page(GET=SIGNED_IN, POST=NOT_ALLOWED),
     "accounts:token_create": page(GET=NOT_ALLOWED, POST=SIGNED_IN),
+    "accounts:time_zone": page(GET=NOT_ALLOWED, POST=SIGNED_IN_302),
     "accounts:token_revoke": page(GET=NOT_ALLOWED, POST=MINE_302, kwargs={"pk": "@token"}),
     # The AI system inventory
     "systems:list": page(GET=SIGNED_IN, POST=NOT_ALLOWED),
+    "systems:export": page(GET=SIGNED_IN, POST=NOT_ALLOWED),
     "systems:create": page(
         GET="login | 403 | 200 | 403 | 403 | 200", POST="login | 403 | 200 | 403 | 403 | 200"
     ),
@@ -193,6 +198,7 @@ MATRIX: dict[str, Entry] = {
     "library:suggestions": page(GET=TEAM_READ, POST=NOT_ALLOWED, kwargs=PLAN),
     # Mitigations and their evidence
     "mitigations:list": page(GET=SIGNED_IN, POST=NOT_ALLOWED),
+    "mitigations:export": page(GET=SIGNED_IN, POST=NOT_ALLOWED),
     # Those who may plan no mitigation anywhere are refused before the system is looked up.
     "mitigations:create": page(
         GET="login | 403 | 200/404 | 403 | 403 | 200",
@@ -315,7 +321,22 @@ MATRIX: dict[str, Entry] = {
     "core:audit_log": page(
         GET="login | 403 | 403 | 200 | 200 | 200", POST="login | 403 | 403 | 405 | 405 | 405"
     ),
+    # The audit log's downloads: its readers only, like the page.
+    "core:audit_log_export": page(
+        GET="login | 403 | 403 | 200 | 200 | 200", POST="login | 403 | 403 | 405 | 405 | 405"
+    ),
+    "core:audit_log_export_json": page(
+        GET="login | 403 | 403 | 200 | 200 | 200", POST="login | 403 | 403 | 405 | 405 | 405"
+    ),
     "core:healthz": page(GET=PUBLIC, POST=NOBODY),
+    # Readiness: the database and Redis answer (tests/core/test_health.py takes them away).
+    "core:readiness": page(GET=PUBLIC, POST=NOBODY),
+    # Prometheus metrics: staff signed in (or a METRICS_TOKEN bearer, tests/core/test_metrics.py).
+    "core:metrics": page(GET="401 | 403 | 403 | 403 | 403 | 200", POST=NOBODY),
+    # The development outbox exists only with DEBUG on (tests/core/test_dev_outbox.py).
+    "core:dev_outbox": page(GET=NOT_FOUND, POST=NOT_FOUND),
+    "core:dev_outbox_message": page(GET=NOT_FOUND, POST=NOT_FOUND, kwargs={"name": "x.eml"}),
+    "core:dev_outbox_html": page(GET=NOT_FOUND, POST=NOT_FOUND, kwargs={"name": "x.eml"}),
     "admin:index": page(
         GET="login | login | login | login | login | 200",
         POST="login | login | login | login | login | 200",
@@ -329,6 +350,12 @@ MATRIX: dict[str, Entry] = {
         f"api:export-{register}-{file_format}": api(GET=API_SIGNED_IN, POST=API_NOT_ALLOWED)
         for register in ("systems", "risks", "mitigations", "incidents")
         for file_format in ("csv", "json", "xlsx")
+    },
+    **{
+        f"api:export-audit-log-{file_format}": api(
+            GET="401 | 403 | 403 | 200 | 200 | 200", POST="401 | 403 | 403 | 405 | 405 | 405"
+        )
+        for file_format in ("csv", "json")
     },
     "api:team-list": api(GET=API_SIGNED_IN, POST=API_READ_ONLY),
     "api:team-detail": api(
@@ -353,7 +380,11 @@ MATRIX: dict[str, Entry] = {
     "api:system-history": api(GET=API_TEAM_READ, POST=API_READ_ONLY, kwargs=SYSTEM),
     "api:risk-list": api(GET=API_SIGNED_IN, POST=API_TEAM_CREATE, data=RISK_BODY),
     "api:risk-detail": api(
-        GET=API_TEAM_READ, PATCH=API_TEAM_WRITE, DELETE=API_READ_ONLY, kwargs=RISK
+        GET=API_TEAM_READ,
+        PATCH=API_TEAM_WRITE,
+        DELETE=API_READ_ONLY,
+        kwargs=RISK,
+        data=VERSION_READ,
     ),
     "api:risk-archive": api(GET=API_NOT_ALLOWED, POST=API_TEAM_WRITE, kwargs=RISK),
     # Restoring a live risk is a conflict, once the permission check has passed.
@@ -385,12 +416,20 @@ MATRIX: dict[str, Entry] = {
     "api:acceptance-withdraw": api(GET=API_NOT_ALLOWED, POST=API_TEAM_WRITE, kwargs=ACCEPTANCE),
     "api:mitigation-list": api(GET=API_SIGNED_IN, POST=API_TEAM_CREATE, data=MITIGATION_BODY),
     "api:mitigation-detail": api(
-        GET=API_TEAM_READ, PATCH=API_TEAM_WRITE, DELETE=API_READ_ONLY, kwargs=MITIGATION
+        GET=API_TEAM_READ,
+        PATCH=API_TEAM_WRITE,
+        DELETE=API_READ_ONLY,
+        kwargs=MITIGATION,
+        data=VERSION_READ,
     ),
     "api:mitigation-history": api(GET=API_TEAM_READ, POST=API_READ_ONLY, kwargs=MITIGATION),
     "api:incident-list": api(GET=API_SIGNED_IN, POST=API_TEAM_CREATE, data=INCIDENT_BODY),
     "api:incident-detail": api(
-        GET=API_TEAM_READ, PATCH=API_TEAM_WRITE, DELETE=API_READ_ONLY, kwargs=INCIDENT
+        GET=API_TEAM_READ,
+        PATCH=API_TEAM_WRITE,
+        DELETE=API_READ_ONLY,
+        kwargs=INCIDENT,
+        data=VERSION_READ,
     ),
     "api:incident-history": api(GET=API_TEAM_READ, POST=API_READ_ONLY, kwargs=INCIDENT),
     "api:review-list": api(GET=API_SIGNED_IN, POST=API_READ_ONLY),

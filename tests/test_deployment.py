@@ -49,18 +49,28 @@ def test_worker_and_beat_run_celery_on_the_project_app():
     assert "DatabaseScheduler" in services["beat"]["command"]
 
 
-def test_web_migrates_then_serves_with_gunicorn_on_port_8000():
+def test_web_starts_with_the_production_start_command_on_port_8000():
+    """``manage.py start`` migrates, checks the static files and serves with gunicorn
+    (tests/test_production_start.py)."""
     web = compose()["services"]["web"]
-    assert re.search(r"migrate.*&&.*gunicorn config\.wsgi:application", web["command"], re.S)
+    assert web["command"] == "python manage.py start"
     assert "8000:8000" in web["ports"]
 
 
-def test_dockerfile_serves_with_gunicorn_and_collects_static_files():
+def test_dockerfile_collects_static_files_and_starts_with_the_start_command():
     dockerfile = (ROOT / "Dockerfile").read_text()
     assert dockerfile.startswith("# ") and "FROM python:3.11" in dockerfile
-    assert "collectstatic" in dockerfile
-    assert '"gunicorn", "config.wsgi:application"' in dockerfile
+    assert re.search(r"^RUN .*manage\.py collectstatic_if_changed", dockerfile, re.M)
+    assert dockerfile.rstrip().endswith('CMD ["python", "manage.py", "start"]')
     assert "USER app" in dockerfile
+
+
+def test_gunicorn_serves_the_project_on_port_8000_with_a_timeout_for_long_exports():
+    settings = {}
+    exec((ROOT / "config" / "gunicorn.py").read_text(), settings)  # noqa: S102 - our own file
+    assert settings["bind"] == ["0.0.0.0:8000"]
+    assert settings["timeout"] >= 120
+    assert settings["accesslog"] == "-"
 
 
 def test_env_example_names_no_real_secret():

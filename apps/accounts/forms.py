@@ -1,3 +1,5 @@
+import zoneinfo
+
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 
@@ -9,6 +11,19 @@ class LoginForm(AuthenticationForm):
         label="E-mail address",
         widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"}),
     )
+    # The browser's time zone, filled in by app.js: it becomes the person's own at the first
+    # sign-in (see apps.accounts.views.SignInView).
+    time_zone = forms.CharField(
+        required=False,
+        max_length=64,
+        widget=forms.HiddenInput(attrs={"data-browser-time-zone-field": ""}),
+    )
+
+    def clean_time_zone(self) -> str:
+        """The browser's zone when this machine knows it; "" otherwise (never an error: the
+        person signs in all the same, in the site's zone)."""
+        zone = self.cleaned_data["time_zone"].strip()
+        return zone if zone in zoneinfo.available_timezones() else ""
 
     def clean_username(self):
         return self.cleaned_data["username"].strip().lower()

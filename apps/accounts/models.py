@@ -14,13 +14,27 @@ A person may hold several roles. What each role may do is decided in
 
 import datetime
 import hashlib
+import zoneinfo
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
+
+
+def time_zone_names() -> list[str]:
+    """Every IANA time zone this machine knows, sorted."""
+    return sorted(zoneinfo.available_timezones() - {"localtime", "Factory"})
+
+
+def validate_time_zone(value: str) -> None:
+    if value and value not in zoneinfo.available_timezones():
+        raise ValidationError(
+            f"“{value}” is not a time zone: choose one such as Europe/Paris or America/New_York."
+        )
 
 
 class UserManager(BaseUserManager):
@@ -74,6 +88,14 @@ class User(AbstractBaseUser, PermissionsMixin):
         help_text="Unselect this instead of deleting the account.",
     )
     date_joined = models.DateTimeField(default=timezone.now)
+    time_zone = models.CharField(
+        "time zone",
+        max_length=64,
+        blank=True,
+        validators=[validate_time_zone],
+        help_text="Times on the pages are shown, and typed, in this zone (an IANA name such as "
+        "Europe/Paris). Empty: the browser's zone is taken at the next sign-in.",
+    )
 
     history = HistoricalRecords(excluded_fields=["password", "last_login"])
 

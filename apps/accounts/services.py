@@ -1,4 +1,5 @@
-"""Writes of the accounts app: API tokens (see :class:`apps.accounts.models.APIToken`)."""
+"""Writes of the accounts app: API tokens (see :class:`apps.accounts.models.APIToken`) and a
+person's own settings (their time zone)."""
 
 from __future__ import annotations
 
@@ -15,8 +16,36 @@ from apps.accounts.models import (
     MAX_TOKEN_DAYS,
     TOKEN_PREFIX,
     APIToken,
+    User,
     hash_secret,
+    validate_time_zone,
 )
+from apps.core.audit import save_with_history
+
+
+@transaction.atomic
+def set_time_zone(*, user, time_zone: str, from_browser: bool = False) -> bool:
+    """Set the time zone in which ``user`` reads and types times (an IANA name such as
+    ``Europe/Paris``; empty for the site's, ``settings.TIME_ZONE``). Returns whether it changed.
+
+    ``from_browser``: the zone the browser reports, sent once by the pages while the person has
+    none; it never replaces a zone already set (by them or by an earlier page).
+    """
+    time_zone = (time_zone or "").strip()
+    try:
+        validate_time_zone(time_zone)
+    except ValidationError as error:
+        raise ValidationError({"time_zone": error.messages}) from error
+    if from_browser and not time_zone:
+        raise ValidationError({"time_zone": "The browser sent no time zone."})
+    person = User.objects.select_for_update().get(pk=user.pk)
+    if (from_browser and person.time_zone) or person.time_zone == time_zone:
+        return False
+    person.time_zone = time_zone
+    reason = "Time zone taken from the browser" if from_browser else "Time zone changed"
+    save_with_history(person, by=person, reason=reason, update_fields=["time_zone"])
+    user.time_zone = time_zone
+    return True
 
 
 @transaction.atomic
@@ -42,9 +71,7 @@ def create_token(*, user, name: str, expires_in_days: int | None = None) -> tupl
         created_at=now,
         expires_at=now + datetime.timedelta(days=expires_in_days) if expires_in_days else None,
     )
-    token._history_user = user
-    token._change_reason = "Created"
-    token.save()
+    save_with_history(token, by=user, reason="Created")
     return token, secret
 
 
@@ -57,9 +84,7 @@ def revoke_token(*, token: APIToken, by) -> APIToken:
     if token.is_revoked:
         raise ValidationError("This token is already revoked.")
     token.revoked_at = timezone.now()
-    token._history_user = by
-    token._change_reason = "Revoked"
-    token.save()
+    save_with_history(token, by=by, reason="Revoked")
     return token
 
 

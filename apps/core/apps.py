@@ -7,6 +7,9 @@ class CoreConfig(AppConfig):
     verbose_name = "Core"
 
     def ready(self):
-        from apps.core import audit
+        from apps.core import audit, metrics, outbox, tasks
 
         audit.connect_signals()
+        # After a commit that wrote outbox messages, ask a worker to relay them.
+        outbox.relay_requester = tasks.request_relay
+        metrics.register("outbox", metrics.outbox_metrics)

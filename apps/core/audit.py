@@ -65,6 +65,14 @@ def record_audit_event(sender, instance, history_instance, history_user, **kwarg
     audit_chain.append(event, history_instance)  # saves it as the next link of the chain
 
 
+def save_with_history(record: models.Model, *, by, reason: str, **save_kwargs) -> None:
+    """Save ``record``, its new version in the history (and so the audit log) saying who made
+    the change (``by``, a user or ``None``) and why (``reason``)."""
+    record._history_user = by
+    record._change_reason = reason
+    record.save(**save_kwargs)
+
+
 def bulk_save_with_history(
     instances: Sequence[models.Model],
     values: dict[str, object],

@@ -663,3 +663,18 @@ def _broken_at(entry: dict, reason: str) -> BrokenLink:
         record=f"{reference}{entry['object_repr']!r} (id {entry['object_id']})",
         timestamp=entry["timestamp"],
     )
+
+
+class RecordReader:
+    """The historical rows that entries' hashes cover, read for a batch of entries at a time
+    (an export of the audit log): ``{(layout id, history id): record}``, each record as
+    :func:`link_hash` covers it. A layout that can no longer be read gives no record (the
+    verification of those entries fails, here as in :func:`verify`)."""
+
+    def __init__(self):
+        self._layouts = _Layouts()
+
+    def records(self, entries: list[dict]) -> dict[tuple[int, int], dict]:
+        """``entries``: dicts with ``record_layout_id`` and ``history_id``."""
+        records, _unreadable = _records_of(entries, self._layouts)
+        return records

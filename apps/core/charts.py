@@ -2,6 +2,10 @@
 
 No JavaScript and no CDN: the chart is plain SVG in the page, with a legend, distinct markers
 per series (colour is never the only signal) and the same figures in a table next to it.
+
+A duration axis speaks one unit (minutes, hours or days, from the longest value), with round
+ticks in that unit; every point and every month's column carry a tooltip with the figures in
+that unit and as a duration.
 """
 
 from __future__ import annotations
@@ -9,13 +13,21 @@ from __future__ import annotations
 import datetime
 import math
 
-WIDTH, HEIGHT = 640, 220
-LEFT, RIGHT, TOP, BOTTOM = 56, 16, 16, 40
+WIDTH, HEIGHT = 640, 228
+LEFT, RIGHT, TOP, BOTTOM = 56, 16, 24, 40
 
 # (key in each row, legend, stroke colour, marker shape)
 RESPONSE_TIME_SERIES = (
     ("mttd", "Mean time to detect", "#0d6efd", "circle"),
     ("mttr", "Mean time to resolve", "#d63384", "square"),
+)
+
+# (unit, hours in one, its abbreviation, its name on the axis); the axis takes the first unit
+# in which the longest value is under ``limit`` of them.
+UNITS = (
+    ("minutes", 1 / 60, "min", "Minutes", 90),
+    ("hours", 1, "h", "Hours", 48),
+    ("days", 24, "d", "Days", math.inf),
 )
 
 
@@ -27,24 +39,56 @@ def _hours(value) -> float | None:
     return float(value)
 
 
-def _nice_ceiling(value: float) -> float:
-    """1, 2, 2.5 or 5 × a power of ten, at or above ``value`` (at least 1)."""
-    if value <= 1:
+def axis_unit(longest_hours: float) -> tuple[str, float, str, str]:
+    """``(unit, hours in one, abbreviation, axis title)`` for durations up to ``longest_hours``."""
+    for name, size, short, title, limit in UNITS:
+        if longest_hours < limit * size:
+            return name, size, short, title
+    name, size, short, title, _ = UNITS[-1]
+    return name, size, short, title
+
+
+def _nice_step(rough: float) -> float:
+    """1, 2, 2.5 or 5 × a power of ten, at or above ``rough``."""
+    if rough <= 0:
         return 1.0
-    exponent = math.floor(math.log10(value))
+    exponent = math.floor(math.log10(rough))
     for step in (1, 2, 2.5, 5, 10):
         candidate = step * 10**exponent
-        if candidate >= value:
+        if candidate >= rough * (1 - 1e-9):
             return float(candidate)
     return float(10 ** (exponent + 1))
 
 
-def format_hours(hours: float) -> str:
-    """An axis label: hours below two days, days above."""
-    if hours >= 48:
-        days = hours / 24
-        return f"{days:.0f} d" if days == int(days) else f"{days:.1f} d"
-    return f"{hours:.0f} h" if hours == int(hours) else f"{hours:.1f} h"
+def nice_ticks(longest: float, count: int = 4) -> list[float]:
+    """Round tick values from 0 to at or above ``longest`` (in the axis unit), about ``count``
+    intervals apart (at least 0 and 1)."""
+    step = _nice_step(max(longest, 1e-9) / count) if longest > 0 else 0.25
+    step = max(step, 0.25)
+    top = step * max(1, math.ceil(longest / step - 1e-9))
+    return [round(step * i, 6) for i in range(round(top / step) + 1)]
+
+
+def _number(value: float) -> str:
+    if value == int(value):
+        return f"{value:.0f}"
+    return f"{value:.2f}".rstrip("0").rstrip(".")
+
+
+def format_in(hours: float, size: float, short: str) -> str:
+    """A duration in the axis unit: “37.5 h”, “1.6 d”, “45 min”."""
+    value = hours / size
+    text = _number(round(value, 1)) if value >= 1 or short == "min" else _number(round(value, 2))
+    return f"{text} {short}"
+
+
+def exact_duration(hours: float) -> str:
+    """A duration as people say it, to the minute: “1 d 13 h 30 min”, “45 min”."""
+    minutes = round(hours * 60)
+    days, minutes = divmod(minutes, 24 * 60)
+    hours_part, minutes = divmod(minutes, 60)
+    parts = [f"{n} {unit}" for n, unit in ((days, "d"), (hours_part, "h"), (minutes, "min")) if n]
+    return " ".join(parts) or "under 1 min"
 
 
 def line_chart(rows: list[dict], series=RESPONSE_TIME_SERIES) -> dict:
@@ -58,7 +102,10 @@ def line_chart(rows: list[dict], series=RESPONSE_TIME_SERIES) -> dict:
     plot_height = HEIGHT - TOP - BOTTOM
     values = [_hours(row.get(key)) for row in rows for key, *_ in series]
     present = [v for v in values if v is not None]
-    top = _nice_ceiling(max(present)) if present else 1.0
+    longest = max(present) if present else 4.0  # an empty chart: a few hours
+    unit, size, short, axis_title = axis_unit(longest)
+    ticks = nice_ticks(longest / size)
+    top_hours = ticks[-1] * size
 
     def x_at(index: int) -> float:
         if count <= 1:
@@ -66,7 +113,10 @@ def line_chart(rows: list[dict], series=RESPONSE_TIME_SERIES) -> dict:
         return round(LEFT + index * plot_width / (count - 1), 1)
 
     def y_at(hours: float) -> float:
-        return round(TOP + plot_height - (hours / top) * plot_height, 1)
+        return round(TOP + plot_height - (hours / top_hours) * plot_height, 1)
+
+    def figure(hours: float) -> str:
+        return f"{format_in(hours, size, short)} ({exact_duration(hours)})"
 
     lines = []
     for key, label, colour, marker in series:
@@ -84,7 +134,7 @@ def line_chart(rows: list[dict], series=RESPONSE_TIME_SERIES) -> dict:
                 "y": y,
                 "corner_x": round(x - 4, 1),  # top-left corner of a square marker
                 "corner_y": round(y - 4, 1),
-                "title": f"{label}, {row['month']:%b %Y}: {format_hours(hours)}",
+                "title": f"{label}, {row['month']:%b %Y}: {figure(hours)}",
             }
             current.append(point)
             points.append(point)
@@ -100,11 +150,25 @@ def line_chart(rows: list[dict], series=RESPONSE_TIME_SERIES) -> dict:
                 "points": points,
             }
         )
-    y_ticks = [
-        {"y": y_at(top * fraction), "label": format_hours(top * fraction)}
-        for fraction in (0, 0.25, 0.5, 0.75, 1)
-    ]
+    y_ticks = [{"y": y_at(tick * size), "label": f"{_number(tick)} {short}"} for tick in ticks]
     bottom = HEIGHT - BOTTOM
+    column_width = plot_width / (count - 1) if count > 1 else plot_width
+    columns = []
+    for index, row in enumerate(rows):
+        figures = []
+        for key, label, *_ in series:
+            hours = _hours(row.get(key))
+            figures.append(f"{label}: {'no incident' if hours is None else figure(hours)}")
+        x = x_at(index)
+        left = max(LEFT, x - column_width / 2)
+        right = min(WIDTH - RIGHT, x + column_width / 2)
+        columns.append(
+            {
+                "x": round(left, 1),
+                "width": round(right - left, 1),
+                "title": f"{row['month']:%B %Y} — " + "; ".join(figures),
+            }
+        )
     x_labels = [
         {
             "x": x_at(index),
@@ -122,8 +186,13 @@ def line_chart(rows: list[dict], series=RESPONSE_TIME_SERIES) -> dict:
         "right": WIDTH - RIGHT,
         "top": TOP,
         "bottom": bottom,
+        "plot_height": bottom - TOP,
         "tick_label_x": LEFT - 6,
+        "unit": unit,
+        "axis_title": axis_title,
+        "axis_title_y": TOP - 10,
         "lines": lines,
+        "columns": columns,
         "y_ticks": y_ticks,
         "x_labels": x_labels,
         "empty": not present,

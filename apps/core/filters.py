@@ -1,4 +1,4 @@
-"""Pieces shared by every FilterSet: reference-aware search, date ranges."""
+"""Pieces shared by every FilterSet: reference-aware search, archived records, dates."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.utils.text import capfirst
 
+from apps.core.forms import DatePickerInput
 from apps.core.ids import MAX_ID
 from apps.core.models import AuditEvent
 
@@ -34,6 +35,15 @@ class UTCIsoDateTimeFilter(django_filters.IsoDateTimeFilter):
     """``updated_after`` and the like, safe on PostgreSQL whatever offset is typed."""
 
     field_class = UTCIsoDateTimeField
+
+
+class DatePickerFilter(django_filters.DateFilter):
+    """A day typed in the browser's date picker; on a date-time field, a ``lookup_expr`` such as
+    ``date__gte`` compares the day of each row."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", DatePickerInput)
+        super().__init__(*args, **kwargs)
 
 
 class _ContentTypeField(django_filters.fields.ModelChoiceField):
@@ -123,18 +133,8 @@ class AuditEventFilterSet(django_filters.FilterSet):
     action = django_filters.ChoiceFilter(
         choices=AuditEvent.Action.choices, empty_label="Any change"
     )
-    date_after = django_filters.DateFilter(
-        field_name="timestamp",
-        lookup_expr="date__gte",
-        label="From",
-        widget=forms.DateInput(attrs={"type": "date"}),
-    )
-    date_before = django_filters.DateFilter(
-        field_name="timestamp",
-        lookup_expr="date__lte",
-        label="To",
-        widget=forms.DateInput(attrs={"type": "date"}),
-    )
+    date_after = DatePickerFilter(field_name="timestamp", lookup_expr="date__gte", label="From")
+    date_before = DatePickerFilter(field_name="timestamp", lookup_expr="date__lte", label="To")
     q = django_filters.CharFilter(
         field_name="object_repr", lookup_expr="icontains", label="Record name"
     )

@@ -1,7 +1,72 @@
 """Form pieces shared by every app."""
 
-from crispy_forms.layout import Fieldset
+import datetime
+import re
+
+from crispy_forms.layout import Div, Fieldset
 from django import forms
+
+
+def columns(*fields, width: str = "col-md-6") -> Div:
+    """A row of a form's layout: each field (a name or a layout object) in a column of the grid
+    ``width`` wide, so that short fields that go together stand side by side."""
+    return Div(*(Div(field, css_class=width) for field in fields), css_class="row")
+
+
+# --- Date and time pickers that keep what was typed ---------------------------------------------
+_PICKER_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_PICKER_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?")
+
+
+class KeepTypedPickerMixin:
+    """A browser's date or date-time picker shows nothing for a value it cannot read (a day
+    that does not exist, another format typed by a script or an older browser), so a form sent
+    back with an error there would lose what was typed. Such a value is shown as text instead,
+    with the error beside it; a readable one gets the picker. (app.js keeps a half-typed picker
+    from being sent at all: the browser would send it empty.)"""
+
+    picker_pattern: re.Pattern
+    parse_format: str  # of the value's first parse_length characters
+    parse_length: int
+
+    def readable_by_picker(self, value: str) -> bool:
+        if not self.picker_pattern.fullmatch(value):
+            return False
+        try:
+            datetime.datetime.strptime(value[: self.parse_length], self.parse_format)
+        except ValueError:
+            return False
+        return True
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        typed = context["widget"]["value"]
+        if isinstance(typed, str) and typed and not self.readable_by_picker(typed):
+            context["widget"]["type"] = "text"
+            context["widget"]["attrs"]["data-picker"] = self.input_type
+        return context
+
+
+class DatePickerInput(KeepTypedPickerMixin, forms.DateInput):
+    """The browser's date picker (``YYYY-MM-DD``)."""
+
+    input_type = "date"
+    picker_pattern = _PICKER_DATE
+    parse_format, parse_length = "%Y-%m-%d", 10
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
+class DateTimePickerInput(KeepTypedPickerMixin, forms.DateTimeInput):
+    """The browser's date-and-time picker (``YYYY-MM-DDTHH:MM``), in the person's time zone."""
+
+    input_type = "datetime-local"
+    picker_pattern = _PICKER_DATETIME
+    parse_format, parse_length = "%Y-%m-%dT%H:%M", 16
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format="%Y-%m-%dT%H:%M")
 
 
 class ChangeReasonFormMixin(forms.Form):
@@ -29,6 +94,33 @@ class ChangeReasonFormMixin(forms.Form):
     def expected_version(self) -> int | None:
         """The version of the record the person started from (``None``: no check)."""
         return self.cleaned_data.get("version") if "version" in self.fields else None
+
+    def take_saved_values(self, values: dict) -> None:
+        """Put a record's saved ``values`` (as stored: a related record by its key, links as a
+        set of keys) into the posted data, as if typed. After an edit conflict, the fields this
+        person had left alone and someone else changed show their new values, so that saving the
+        form again keeps those changes (see :mod:`apps.core.concurrency`)."""
+        data = self.data.copy()
+        for name, value in values.items():
+            if name not in self.fields:
+                continue
+            field, key = self.fields[name], self.add_prefix(name)
+            if isinstance(value, set | frozenset | list | tuple):
+                posted = [str(item) for item in sorted(value)]
+            elif isinstance(field.widget, forms.CheckboxInput):
+                posted = ["on"] if value else []
+            else:
+                formatted = field.widget.format_value(field.prepare_value(value))
+                if isinstance(formatted, list):  # a select gives its chosen values
+                    formatted = formatted[0] if formatted else ""
+                posted = ["" if formatted is None else str(formatted)]
+            if hasattr(data, "setlist"):
+                data.setlist(key, posted)
+            elif posted:
+                data[key] = posted if len(posted) > 1 or isinstance(value, set) else posted[0]
+            else:
+                data.pop(key, None)
+        self.data = data
 
     def change_reason_layout(self):
         extra = ["version"] if "version" in self.fields else []

@@ -369,3 +369,56 @@ class GovernanceSettings(models.Model):
             Level.MEDIUM: self.review_cadence_medium_days,
             Level.LOW: self.review_cadence_low_days,
         }[criticality]
+
+
+class OutboxStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Failed"
+
+
+class OutboxMessage(models.Model):
+    """A side effect to carry out once, written in the same transaction as the change that
+    causes it (the transactional outbox, :mod:`apps.core.outbox`).
+
+    An e-mail to send, an export job to hand to a worker, later a webhook: the change and its
+    side effect commit together or not at all, and the relay delivers pending rows afterwards,
+    with retries and backoff, whether or not the broker was up when the change was made.
+    """
+
+    kind = models.CharField(
+        max_length=100, help_text="Which registered handler delivers it, e.g. reminders.email."
+    )
+    payload = models.JSONField(default=dict, blank=True)
+    dedupe_key = models.CharField(
+        max_length=255,
+        unique=True,
+        help_text="One row per side effect: writing the same key again adds nothing.",
+    )
+    status = models.CharField(
+        max_length=10, choices=OutboxStatus.choices, default=OutboxStatus.PENDING
+    )
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(
+        default=timezone.now, help_text="Not delivered before this time (backoff after a failure)."
+    )
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "outbox message"
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            # The relay's work list: pending rows due now, oldest first (a small partial index:
+            # sent rows leave it).
+            models.Index(
+                fields=["next_attempt_at", "id"],
+                condition=Q(status="pending"),
+                name="outbox_pending_idx",
+            ),
+            models.Index(fields=["status", "kind"], name="outbox_status_kind_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.kind} #{self.pk} ({self.get_status_display().lower()})"

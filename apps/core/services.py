@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.core import rules
+from apps.core.audit import save_with_history
 from apps.core.models import Evidence
 
 # What evidence files may be, and how each kind of file starts (None: text, checked as UTF-8).
@@ -170,9 +171,7 @@ def remove_evidence(*, evidence: Evidence, by) -> Evidence:
         raise ValidationError("This evidence is already removed.")
     evidence.removed_at = timezone.now()
     evidence.removed_by = by
-    evidence._history_user = by
-    evidence._change_reason = "Evidence removed"
-    evidence.save()
+    save_with_history(evidence, by=by, reason="Evidence removed")
     return evidence
 
 

@@ -24,7 +24,6 @@ from apps.accounts import permissions
 from apps.accounts.models import Membership, Team
 from apps.core.charts import line_chart
 from apps.core.models import Level
-from apps.core.templatetags.register import LEVEL_CLASSES
 from apps.incidents import selectors as incident_selectors
 from apps.incidents.models import Incident, Severity
 from apps.mitigations.models import Mitigation
@@ -38,7 +37,12 @@ from apps.risks.models import (
     RiskStatus,
 )
 from apps.risks.treatment import OPEN_STATUSES
-from apps.systems.models import AISystem, EUAIActTier
+from apps.systems.models import (
+    AISystem,
+    EUAIActTier,
+    current_plan_condition,
+    ungoverned_condition,
+)
 
 LIST_LENGTH = 5
 EXPIRY_WINDOW_DAYS = 30
@@ -181,7 +185,6 @@ def _heatmap(key: str, title: str, counts: dict, matrix: RiskMatrix, scope: Scop
                     "impact": impact,
                     "count": count,
                     "level": level,
-                    "css": LEVEL_CLASSES[level] if count else "bg-body-tertiary text-secondary",
                     "url": register
                     + scope.query(**{f"{key}_likelihood": likelihood, f"{key}_impact": impact}),
                 }
@@ -198,11 +201,12 @@ def _heatmap(key: str, title: str, counts: dict, matrix: RiskMatrix, scope: Scop
 
 # --- Systems --------------------------------------------------------------------------------------
 def system_figures(scope: Scope, *, today: datetime.date) -> dict:
-    """Active systems by criticality and EU AI Act tier, overdue reviews, and the share of high
-    and critical systems with a current approved safety plan: one GROUP BY query, plus one for
-    the most overdue reviews."""
+    """Active systems by criticality and EU AI Act tier, overdue reviews, the systems in pilot or
+    production without a current approved plan (ungoverned), and the share of high and critical
+    systems with a current approved safety plan: one GROUP BY query, plus one for the most
+    overdue reviews."""
     systems = scope.filter(AISystem.objects.active(), "team")
-    current_plan = Q(last_approved__isnull=False, next_review_due__gte=today)
+    current_plan = current_plan_condition(today)
     rows = (
         systems.order_by()
         .values("criticality", "eu_ai_act_tier")
@@ -210,13 +214,15 @@ def system_figures(scope: Scope, *, today: datetime.date) -> dict:
             n=Count("pk"),
             overdue=Count("pk", filter=Q(next_review_due__lt=today)),
             current=Count("pk", filter=current_plan),
+            ungoverned=Count("pk", filter=ungoverned_condition(today)),
         )
     )
     grid = {(level, tier): 0 for level in Level for tier in EUAIActTier.values}
-    overdue = serious = serious_current = 0
+    overdue = serious = serious_current = ungoverned = 0
     for row in rows:
         grid[(row["criticality"], row["eu_ai_act_tier"])] += row["n"]
         overdue += row["overdue"]
+        ungoverned += row["ungoverned"]
         if row["criticality"] >= Level.HIGH:
             serious += row["n"]
             serious_current += row["current"]
@@ -261,6 +267,10 @@ def system_figures(scope: Scope, *, today: datetime.date) -> dict:
             "count": overdue,
             "items": items,
             "url": systems_url + scope.query(ordering="next_review_due"),
+        },
+        "ungoverned": {
+            "count": ungoverned,
+            "url": systems_url + scope.query(ungoverned="true"),
         },
         "serious": serious,
         "serious_with_current_plan": serious_current,

@@ -6,7 +6,8 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.views.generic import TemplateView
 
 from apps.accounts import permissions
-from apps.dashboard import selectors
+from apps.dashboard import selectors, waiting
+from apps.dashboard.context_processors import Waiting
 from apps.systems import permissions as system_permissions
 
 
@@ -19,6 +20,10 @@ class HomeView(LoginRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         user = self.request.user
+        # "Waiting for you" first; its counts are the navigation bar's (one query for both).
+        context["waiting"] = navbar = Waiting(user)
+        context["unread_notifications"] = navbar.unread_notifications
+        context["waiting_for"] = waiting.waiting_for(user, counts=navbar.counts)
         context["memberships"] = selectors.memberships_with_systems(user)
         if permissions.has_global_read(user):
             context["all_teams"] = selectors.teams_with_system_counts()

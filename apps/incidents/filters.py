@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from apps.accounts import permissions
 from apps.core.fields import LabelModelChoiceFilter
-from apps.core.filters import SearchFilterMixin, UTCIsoDateTimeFilter
+from apps.core.filters import DatePickerFilter, SearchFilterMixin, UTCIsoDateTimeFilter
 from apps.incidents import selectors
 from apps.incidents.models import Incident, Phase, Severity
 from apps.systems.models import AISystem
@@ -50,17 +50,11 @@ class IncidentFilterSet(SearchFilterMixin, django_filters.FilterSet):
         label="Detected",
         empty_label="Any time",
     )
-    detected_after = django_filters.DateFilter(
-        field_name="detected_at",
-        lookup_expr="date__gte",
-        label="Detected from",
-        widget=forms.DateInput(attrs={"type": "date"}),
+    detected_after = DatePickerFilter(
+        field_name="detected_at", lookup_expr="date__gte", label="Detected from"
     )
-    detected_before = django_filters.DateFilter(
-        field_name="detected_at",
-        lookup_expr="date__lte",
-        label="Detected until",
-        widget=forms.DateInput(attrs={"type": "date"}),
+    detected_before = DatePickerFilter(
+        field_name="detected_at", lookup_expr="date__lte", label="Detected until"
     )
     uncatalogued = django_filters.BooleanFilter(
         label="Catalogued",
@@ -81,6 +75,8 @@ class IncidentFilterSet(SearchFilterMixin, django_filters.FilterSet):
     review_owed = django_filters.BooleanFilter(
         method="filter_review_owed", widget=forms.HiddenInput
     )
+    # "Incidents of the systems I own" (the home page's "Waiting for you" links here).
+    owned = django_filters.BooleanFilter(method="filter_owned", widget=forms.HiddenInput)
     updated_after = UTCIsoDateTimeFilter(
         field_name="updated_at", lookup_expr="gte", widget=forms.HiddenInput
     )
@@ -122,6 +118,12 @@ class IncidentFilterSet(SearchFilterMixin, django_filters.FilterSet):
     def filter_review_owed(self, queryset, name, value):
         outstanding = selectors.review_outstanding()
         return queryset.filter(outstanding) if value else queryset.exclude(outstanding)
+
+    def filter_owned(self, queryset, name, value):
+        user = self.request.user if self.request else None
+        if not value or not (user and user.is_authenticated):
+            return queryset
+        return queryset.filter(Q(system__business_owner=user) | Q(system__technical_owner=user))
 
     def filter_queryset(self, queryset):
         queryset = super().filter_queryset(queryset)

@@ -3,25 +3,20 @@
 from __future__ import annotations
 
 from crispy_forms.helper import FormHelper
-from crispy_forms.layout import HTML, Div, Fieldset, Layout
+from crispy_forms.layout import HTML, Fieldset, Layout
 from django import forms
-from django.conf import settings
 from django.db.models import Q
+from django.utils import timezone
 
-from apps.core.forms import RecordForm
+from apps.core.forms import DateTimePickerInput, RecordForm, columns
 from apps.incidents import selectors
-from apps.incidents.models import SEVERITY_DEFINITIONS, Incident, Severity
+from apps.incidents.models import PHASE_FIELDS, SEVERITY_DEFINITIONS, Incident, Severity
 from apps.incidents.services import EDITABLE_FIELDS
 from apps.risks.models import Likelihood
 
-DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
-
-
-class DateTimeInput(forms.DateTimeInput):
-    input_type = "datetime-local"
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs=attrs, format=DATETIME_FORMAT)
+# The browser's date-and-time picker, in the person's time zone; a value it cannot show is kept
+# as typed (see apps.core.forms.KeepTypedPickerMixin).
+DateTimeInput = DateTimePickerInput
 
 
 class RiskChoiceField(forms.ModelMultipleChoiceField):
@@ -110,7 +105,7 @@ class IncidentForm(RecordForm):
             self.fields[name].error_messages["invalid_choice"] = (
                 f"Choose among those of {system.reference} {system}; %(value)s is not one of them."
             )
-        zone = settings.TIME_ZONE
+        zone = timezone.get_current_timezone_name()
         for name in ("occurred_at", "detected_at", "assessed_at", "contained_at", "recovered_at"):
             self.fields[
                 name
@@ -132,16 +127,7 @@ class IncidentForm(RecordForm):
                     "after the previous one; you can also record them one by one from the "
                     "incident's page.</p>"
                 ),
-                Div(
-                    Div("occurred_at", css_class="col-md-6"),
-                    Div("detected_at", css_class="col-md-6"),
-                    Div("assessed_at", css_class="col-md-6"),
-                    Div("contained_at", css_class="col-md-6"),
-                    Div("recovered_at", css_class="col-md-6"),
-                    Div("review_done_at", css_class="col-md-6"),
-                    Div("closed_at", css_class="col-md-6"),
-                    css_class="row",
-                ),
+                columns(*PHASE_FIELDS),
             ),
             Fieldset("What it tells the register", "materialised_risks", "root_cause"),
             Fieldset("Follow-up", "lessons_learned", "follow_up_mitigations"),
@@ -149,11 +135,7 @@ class IncidentForm(RecordForm):
                 "Regulator",
                 "serious_incident",
                 "regulator_notification_required",
-                Div(
-                    Div("regulator_deadline", css_class="col-md-6"),
-                    Div("regulator_notified_at", css_class="col-md-6"),
-                    css_class="row",
-                ),
+                columns("regulator_deadline", "regulator_notified_at"),
                 "regulator_reference",
             ),
             *self.change_reason_layout(),

@@ -17,6 +17,7 @@ from apps.incidents.models import Incident
 from apps.reminders.models import ReminderReason
 from apps.reminders.registry import Candidate, collector, keyset_batches, url_maker, when
 from apps.systems.models import AISystem
+from apps.systems.reminders import system_owners
 
 REGULATOR_NOTICE = datetime.timedelta(hours=72)
 
@@ -30,19 +31,6 @@ FIELDS = [
     "system__technical_owner_id",
     "system__technical_owner__is_active",
 ]
-
-
-def _owners(row) -> list[int]:
-    return sorted(
-        {
-            owner_id
-            for owner_id, active in (
-                (row["system__business_owner_id"], row["system__business_owner__is_active"]),
-                (row["system__technical_owner_id"], row["system__technical_owner__is_active"]),
-            )
-            if active
-        }
-    )
 
 
 def _subject(row) -> str:
@@ -80,7 +68,7 @@ def post_incident_reviews_owed(today: datetime.date):
                     url=url(row["pk"]),
                     responsible=row["system__business_owner__full_name"],
                 )
-                for owner_id in _owners(row)
+                for owner_id in system_owners(row, "system__")
             )
         yield batch
 
@@ -116,6 +104,6 @@ def regulator_deadlines(today: datetime.date):
                     url=url(row["pk"]),
                     responsible=row["system__business_owner__full_name"],
                 )
-                for owner_id in _owners(row)
+                for owner_id in system_owners(row, "system__")
             )
         yield batch

@@ -16,7 +16,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from apps.core.audit import save_with_history
 from apps.core.concurrency import check_version
+from apps.core.validation import ErrorCollector
 from apps.incidents import permissions
 from apps.incidents.models import (
     ART73_DAYS,
@@ -28,14 +30,20 @@ from apps.incidents.models import (
     Phase,
     ReportedVia,
     SeriousIncident,
+    Severity,
 )
 from apps.mitigations import services as mitigation_services
 from apps.mitigations.models import Mitigation
+from apps.reminders.events import committee_ids, notify
+from apps.reminders.models import ReminderReason
 from apps.risks import services as risk_services
 from apps.risks.models import Risk
 from apps.systems.models import AISystem, EUAIActTier
 
 # Fields a person (or a monitoring system) sets; phase, flags and deadlines are derived.
+# Incidents told at once to the system's owners and the committee.
+SERIOUS_SEVERITIES = (Severity.SEV1, Severity.SEV2)
+
 EDITABLE_FIELDS = [
     "title",
     "description",
@@ -149,12 +157,6 @@ def _validate(incident: Incident) -> None:
     incident.full_clean(exclude=["created_by", "system"])
 
 
-def _save(incident: Incident, *, by, reason: str) -> None:
-    incident._history_user = by
-    incident._change_reason = reason
-    incident.save()
-
-
 def _set_m2m(manager, wanted: Iterable) -> None:
     """Set a many-to-many only when it changes (each change is one more version in history)."""
     wanted_ids = {obj.pk for obj in wanted}
@@ -178,7 +180,26 @@ def _after_closing(incident: Incident, *, by) -> None:
     """
     if incident.severity in REVIEW_OWED_SEVERITIES and not incident.post_incident_review_due:
         incident.post_incident_review_due = True
-        _save(incident, by=by, reason="Closed: a post-incident review of the safety plan is owed")
+        save_with_history(
+            incident, by=by, reason="Closed: a post-incident review of the safety plan is owed"
+        )
+
+
+def _tell_if_serious(incident: Incident, *, by, severity_before: int | None = None) -> None:
+    """A SEV1 or SEV2 incident (opened so, or raised to it) is told at once to the system's
+    owners and the committee."""
+    if incident.severity not in SERIOUS_SEVERITIES or severity_before in SERIOUS_SEVERITIES:
+        return
+    system = incident.system
+    raised = " (raised)" if severity_before is not None else ""
+    notify(
+        reason=ReminderReason.INCIDENT_OPENED,
+        record=incident,
+        recipients=[system.business_owner_id, system.technical_owner_id, *committee_ids()],
+        by=by,
+        title=f"{incident.reference}: {incident.get_severity_display()}{raised} incident of "
+        f"{system}: {incident.title}",
+    )
 
 
 # --- Incidents ----------------------------------------------------------------------------------
@@ -201,14 +222,20 @@ def open_incident(
     refusal = permissions.why_cannot_add_incident(by, system)
     if refusal:
         raise PermissionDenied(refusal)
-    risks = _check_risks(system, risks)
-    mitigations = _check_mitigations(system, mitigations)
+    errors = ErrorCollector()  # every problem at once
+    with errors.check():
+        risks = _check_risks(system, risks)
+    with errors.check():
+        mitigations = _check_mitigations(system, mitigations)
     incident = Incident(system=system, created_by=by, reported_via=via)
     _assign(incident, data)
     incident.uncatalogued = not risks
     apply_derived_fields(incident)
-    _validate(incident)
-    _save(incident, by=by, reason=reason or "Logged")
+    with errors.check():
+        _validate(incident)
+    errors.raise_if_any()
+    save_with_history(incident, by=by, reason=reason or "Logged")
+    _tell_if_serious(incident, by=by)
     if risks:
         incident.materialised_risks.set(risks)
     if mitigations:
@@ -234,18 +261,24 @@ def update_incident(
     incident = _locked(incident)
     if not permissions.can_edit_incident(by, incident):
         raise PermissionDenied("Only contributors of the system's team can edit this incident.")
-    check_version(incident, expected_version, data)
-    was_closed = incident.closed_at is not None
+    data = check_version(incident, expected_version, data)
+    was_closed, severity_before = incident.closed_at is not None, incident.severity
+    errors = ErrorCollector()  # every problem at once
     if risks is not None:
         linked = incident.materialised_risks.values_list("pk", flat=True)
-        risks = _check_risks(incident.system, risks, keep=linked)
-        incident.uncatalogued = not risks
+        with errors.check():
+            risks = _check_risks(incident.system, risks, keep=linked)
+            incident.uncatalogued = not risks
     if mitigations is not None:
-        mitigations = _check_mitigations(incident.system, mitigations)
+        with errors.check():
+            mitigations = _check_mitigations(incident.system, mitigations)
     _assign(incident, data)
     apply_derived_fields(incident)
-    _validate(incident)
-    _save(incident, by=by, reason=reason or "Edited")
+    with errors.check():
+        _validate(incident)
+    errors.raise_if_any()
+    save_with_history(incident, by=by, reason=reason or "Edited")
+    _tell_if_serious(incident, by=by, severity_before=severity_before)
     if risks is not None:
         _set_m2m(incident.materialised_risks, risks)
     if mitigations is not None:
@@ -289,7 +322,7 @@ def record_phase(
         if phase_field in errors:
             errors["at"] = errors.pop(phase_field)
         raise ValidationError(errors) from error
-    _save(incident, by=by, reason=reason or step.label)
+    save_with_history(incident, by=by, reason=reason or step.label)
     if phase_field == "closed_at":
         _after_closing(incident, by=by)
     return incident
@@ -315,7 +348,7 @@ def link_risk(*, incident: Incident, risk: Risk, by) -> Incident:
     if incident.materialised_risks.filter(pk=risk.pk).exists():
         raise ValidationError({"risk": f"{risk.reference} is already linked to this incident."})
     incident.uncatalogued = False
-    _save(incident, by=by, reason=f"{risk.reference} materialised")
+    save_with_history(incident, by=by, reason=f"{risk.reference} materialised")
     incident.materialised_risks.add(risk)
     return incident
 

@@ -24,6 +24,12 @@ class AddFromTemplateForm(forms.Form):
 
     def __init__(self, *args, user, template: RiskTemplate, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["system"].queryset = systems_open_for_records(user)
+        systems = systems_open_for_records(user)
+        self.fields["system"].queryset = systems
+        if not self.is_bound and not self.initial.get("system"):
+            # Someone who may add risks to one system only has nothing to choose.
+            only = list(systems.values_list("pk", flat=True)[:2])
+            if len(only) == 1:
+                self.initial["system"] = only[0]
         self.fields["system"].label_from_instance = lambda s: f"{s.reference} {s.name} ({s.team})"
         self.fields["title"].widget.attrs["placeholder"] = template.title

@@ -43,3 +43,18 @@ def suggested_templates(system: AISystem, limit: int | None = None) -> QuerySet[
         .order_by("-score", "-specific", "-inherent_impact", "title")
     )
     return queryset[:limit] if limit is not None else queryset
+
+
+def templates_already_on(system: AISystem) -> tuple[set[int], set[str]]:
+    """What ``system`` already has from the library, as :func:`suggested_templates` counts it:
+    the templates its live risks were created from, and their titles in lower case (a risk
+    under a template's title is that template, added by hand). One query."""
+    template_ids, titles = set(), set()
+    rows = Risk.objects.filter(system=system, archived_at__isnull=True).values_list(
+        "template_id", "title"
+    )
+    for template_id, title in rows:
+        if template_id is not None:
+            template_ids.add(template_id)
+        titles.add(title.lower())
+    return template_ids, titles

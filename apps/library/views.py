@@ -53,21 +53,48 @@ def _describe(template: RiskTemplate, matrix: RiskMatrix) -> RiskTemplate:
 
 # --- The library --------------------------------------------------------------------------------
 class LibraryView(ObjectListView):
-    """Every active template, filtered and searched; one query per table whatever the page."""
+    """Every active template, filtered and searched; one query per table whatever the page.
+
+    ``?system=<pk>`` (the system page's “From the library”) names the system to add to: each
+    row's Add puts the template on it in one click, the templates it already has say so, and
+    the template pages preselect it. Without one, Add leads to the template's page, where the
+    person chooses the system. Add is offered to people who may add risks somewhere.
+    """
 
     model = RiskTemplate
     filterset_class = RiskTemplateFilterSet
     template_name = "library/list.html"
     partial_template_name = "library/_list_results.html"
+    carried_params = ("system",)
 
     def get_base_queryset(self):
         return risk_selectors.library_templates()
 
+    def get_extra_context(self) -> dict:
+        open_systems = system_selectors.systems_open_for_records(self.request.user)
+        asked = self.request.GET.get("system")
+        target = None
+        if asked:
+            pk = parse_id(asked)
+            target = None if pk is None else open_systems.filter(pk=pk).first()
+        return {
+            "target_system": target,
+            "target_refused": bool(asked) and target is None,
+            "can_add_risk": target is not None or open_systems.exists(),
+        }
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         matrix = RiskMatrix.load()
+        target = context["target_system"]
+        if target is None:  # a system one cannot add to is not carried through the filters
+            context.update(carried_params=[], clear_url=self.request.path)
+        already = selectors.templates_already_on(target) if target else (set(), set())
         for template in context["page_obj"].object_list:
             _describe(template, matrix)
+            template.already_added = (
+                template.pk in already[0] or template.title.lower() in already[1]
+            )
         return context
 
 
@@ -98,7 +125,12 @@ class RiskTemplateView(ObjectMixin, TemplateView):
             template=self.object,
             initial={} if system is None else {"system": system},
         )
-        return {**super().get_context_data(**kwargs), **_template_page(self.object, form)}
+        return {
+            **super().get_context_data(**kwargs),
+            **_template_page(self.object, form),
+            "library_url": reverse("library:list")
+            + ("" if system is None else f"?system={system}"),
+        }
 
 
 class AddFromTemplateView(ObjectMixin, ParentCreateView):

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from crispy_forms.helper import FormHelper
-from crispy_forms.layout import Div, Fieldset, Layout
+from crispy_forms.layout import Fieldset, Layout
 from django import forms
 from django.conf import settings
 from django.db.models import Q
 from django.template.defaultfilters import filesizeformat
 
-from apps.core.forms import RecordForm
+from apps.core.forms import DatePickerInput, RecordForm, columns
 from apps.core.models import Evidence
 from apps.core.services import EVIDENCE_TYPES
 from apps.mitigations import selectors
@@ -29,11 +29,8 @@ class RiskChoiceField(forms.ModelMultipleChoiceField):
         return f"{obj.reference} · {obj.title}{archived}"
 
 
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs=attrs, format="%Y-%m-%d")
+# The browser's date picker; a value it cannot show is kept as typed.
+DateInput = DatePickerInput
 
 
 class MitigationForm(RecordForm):
@@ -69,7 +66,7 @@ class MitigationForm(RecordForm):
         self.user = user
         current_owner = self.instance.owner_id if self.instance.pk else None
         self.fields["owner"].queryset = selectors.owner_choices(
-            system, user=user, current_owner_id=current_owner
+            system, current_owner_id=current_owner
         )
         risks = Q(archived_at__isnull=True)
         if self.instance.pk:
@@ -92,24 +89,12 @@ class MitigationForm(RecordForm):
             Fieldset("What is done", "title", "description"),
             Fieldset(
                 "Kind and defence layer",
-                Div(
-                    Div("kind", css_class="col-md-6"),
-                    Div("layer", css_class="col-md-6"),
-                    css_class="row",
-                ),
+                columns("kind", "layer"),
             ),
             Fieldset(
                 "Who and when",
-                Div(
-                    Div("owner", css_class="col-md-6"),
-                    Div("due_date", css_class="col-md-6"),
-                    css_class="row",
-                ),
-                Div(
-                    Div("status", css_class="col-md-6"),
-                    Div("last_verified_on", css_class="col-md-6"),
-                    css_class="row",
-                ),
+                columns("owner", "due_date"),
+                columns("status", "last_verified_on"),
             ),
             Fieldset("Risks it treats", "risks"),
             *self.change_reason_layout(),
@@ -138,7 +123,7 @@ class RiskPanelAddForm(forms.ModelForm):
     def __init__(self, *args, system, user, **kwargs):
         kwargs.setdefault("auto_id", "mitigation-panel-%s")
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = selectors.owner_choices(system, user=user)
+        self.fields["owner"].queryset = selectors.owner_choices(system)
         if self.fields["owner"].queryset.filter(pk=user.pk).exists():
             self.initial.setdefault("owner", user.pk)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
@@ -10,6 +9,7 @@ from django.db.models.functions import Coalesce
 from apps.core.models import AuditEvent, Evidence
 from apps.mitigations.models import Mitigation
 from apps.risks.models import Risk
+from apps.systems import selectors as system_selectors
 
 
 def _live_evidence_count() -> Coalesce:
@@ -94,18 +94,12 @@ def risks_with_their_system(user) -> QuerySet[Risk]:
     return Risk.objects.visible_to(user).select_related("system", "system__team")
 
 
-def owner_choices(system, *, user=None, current_owner_id=None):
-    """Active people who may sensibly own a system's mitigation: its team and its owners.
+def owner_choices(system, *, current_owner_id=None):
+    """Active people who may own a system's mitigation: those who can read it, its team's members,
+    committee members and administrators (:func:`apps.systems.selectors.possible_owners`).
 
-    The editor (an administrator may work outside their teams) and the current owner stay
-    selectable, so that saving never silently changes who owns a mitigation. The forms offer
-    these people; the services refuse anyone else, whichever way the owner came in.
+    The current owner stays selectable, so that saving never silently changes who owns a
+    mitigation. The forms offer these people; the services refuse any other new owner,
+    whichever way the owner came in.
     """
-    wanted = Q(memberships__team_id=system.team_id) | Q(
-        pk__in=[system.business_owner_id, system.technical_owner_id]
-    )
-    extra = [pk for pk in (getattr(user, "pk", None), current_owner_id) if pk]
-    if extra:
-        wanted |= Q(pk__in=extra)
-    ids = get_user_model().objects.filter(wanted).values("pk")
-    return get_user_model().objects.filter(pk__in=ids, is_active=True).order_by("full_name")
+    return system_selectors.possible_owners([system.team_id], keep=[current_owner_id])

@@ -1,7 +1,7 @@
 """Writes to mitigations: create, edit, link to risks, move through their statuses, delete.
 
 Every rule of a mitigation's data is here, whichever way it comes in (the pages, the API, the
-other apps' services): its owner is one of the system's people, a verification is not in the
+other apps' services): its owner can read the system's records, a verification is not in the
 future, and the risks it treats are those of its own system. Each write also keeps the stored
 coverage flag of the risks it touches (:mod:`apps.mitigations.coverage`).
 """
@@ -16,11 +16,16 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from apps.core.audit import save_with_history
 from apps.core.concurrency import check_version
-from apps.mitigations import permissions, selectors
+from apps.core.validation import ErrorCollector
+from apps.mitigations import permissions
 from apps.mitigations.coverage import linked_risk_ids, refresh_risk_coverage
 from apps.mitigations.models import Mitigation
+from apps.reminders.events import notify
+from apps.reminders.models import ReminderReason
 from apps.risks.treatment import MitigationStatus
+from apps.systems import permissions as system_permissions
 from apps.systems.models import AISystem
 
 EDITABLE_FIELDS = [
@@ -56,16 +61,17 @@ def _check_same_system(system: AISystem, risks: Iterable) -> list:
 
 
 def _check_owner_and_dates(
-    system: AISystem, data: dict[str, Any], *, by, current_owner_id: int | None = None
+    system: AISystem, data: dict[str, Any], *, current_owner_id: int | None = None
 ) -> None:
-    """The owner, when given, is one of the system's people (see
-    :func:`~apps.mitigations.selectors.owner_choices`); a verification is not in the future."""
+    """A new owner can read the system's records
+    (:func:`~apps.systems.permissions.why_cannot_own`; the current one is kept as it is); a
+    verification is not in the future."""
     errors = {}
     owner = data.get("owner")
-    if owner is not None:
-        allowed = selectors.owner_choices(system, user=by, current_owner_id=current_owner_id)
-        if not allowed.filter(pk=owner.pk).exists():
-            errors["owner"] = f"The owner must belong to {system.team} or own {system.reference}."
+    if owner is not None and owner.pk != current_owner_id:
+        refusal = system_permissions.why_cannot_own(owner, system.team)
+        if refusal:
+            errors["owner"] = refusal
     verified = data.get("last_verified_on")
     if verified and verified > timezone.localdate():
         errors["last_verified_on"] = "A verification cannot be in the future."
@@ -82,11 +88,54 @@ def _assign(mitigation: Mitigation, data: dict[str, Any]) -> None:
     mitigation.last_verified_on = verification_date(mitigation.status, mitigation.last_verified_on)
 
 
-def _save(mitigation: Mitigation, *, by, reason: str) -> None:
+def tell_owner(mitigation: Mitigation, *, by) -> int:
+    """The mitigation's owner is told it is theirs (unless they assigned it to themselves)."""
+    due = f", due {mitigation.due_date:%d %b %Y}" if mitigation.due_date else ""
+    return notify(
+        reason=ReminderReason.MITIGATION_ASSIGNED,
+        record=mitigation,
+        recipients=[mitigation.owner_id],
+        by=by,
+        title=f"{mitigation.reference}: you own the mitigation “{mitigation.title}” of "
+        f"{mitigation.system}{due}",
+    )
+
+
+def check_mitigation(
+    *, system: AISystem, data: dict[str, Any], current_owner_id: int | None = None
+) -> None:
+    """The checks of a mitigation's ``data`` that need no write (its owner, its dates), raised
+    together; the pages ask it while their form has other errors, to show every problem at
+    once."""
+    _check_owner_and_dates(system, data, current_owner_id=current_owner_id)
+
+
+def _validate(mitigation: Mitigation) -> None:
     mitigation.full_clean(exclude=["created_by", "system"])
-    mitigation._history_user = by
-    mitigation._change_reason = reason
-    mitigation.save()
+
+
+def _save(mitigation: Mitigation, *, by, reason: str, validated: bool = False) -> None:
+    if not validated:
+        _validate(mitigation)
+    save_with_history(mitigation, by=by, reason=reason)
+
+
+def _checked(
+    mitigation: Mitigation, data: dict[str, Any], risks: Iterable | None, **owner_check
+) -> list | None:
+    """The mitigation with ``data`` assigned, validated with its owner, dates and risks: every
+    problem at once, in one ValidationError. Returns the risks (checked) when given."""
+    errors = ErrorCollector()
+    with errors.check():
+        _check_owner_and_dates(mitigation.system, data, **owner_check)
+    if risks is not None:
+        with errors.check():
+            risks = _check_same_system(mitigation.system, risks)
+    _assign(mitigation, data)
+    with errors.check():
+        _validate(mitigation)
+    errors.raise_if_any()
+    return risks
 
 
 @transaction.atomic
@@ -96,11 +145,10 @@ def create_mitigation(
     """Plan a mitigation for a system, treating some of its risks."""
     if not permissions.can_plan_mitigations(by, system):
         raise PermissionDenied("Only contributors of the system's team can plan its mitigations.")
-    _check_owner_and_dates(system, data, by=by)
-    risks = _check_same_system(system, risks)
     mitigation = Mitigation(system=system, created_by=by)
-    _assign(mitigation, data)
-    _save(mitigation, by=by, reason=reason or "Planned")
+    risks = _checked(mitigation, data, risks)
+    _save(mitigation, by=by, reason=reason or "Planned", validated=True)
+    tell_owner(mitigation, by=by)
     if risks:
         mitigation.risks.add(*risks)
         if mitigation.is_in_place:
@@ -131,14 +179,14 @@ def update_mitigation(
     )
     if not permissions.can_edit_mitigation(by, mitigation):
         raise PermissionDenied("You cannot edit this mitigation.")
-    check_version(mitigation, expected_version, data)
-    _check_owner_and_dates(mitigation.system, data, by=by, current_owner_id=mitigation.owner_id)
-    was_in_place = mitigation.is_in_place
-    _assign(mitigation, data)
-    _save(mitigation, by=by, reason=reason or "Edited")
+    data = check_version(mitigation, expected_version, data)
+    was_in_place, owner_before = mitigation.is_in_place, mitigation.owner_id
+    risks = _checked(mitigation, data, risks, current_owner_id=mitigation.owner_id)
+    _save(mitigation, by=by, reason=reason or "Edited", validated=True)
+    if mitigation.owner_id != owner_before:
+        tell_owner(mitigation, by=by)
     touched: set[int] = set()
     if risks is not None:
-        risks = _check_same_system(mitigation.system, risks)
         before, after = linked_risk_ids(mitigation), {r.pk for r in risks}
         if after != before:
             mitigation.risks.set(risks)

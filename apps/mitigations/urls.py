@@ -6,6 +6,7 @@ app_name = "mitigations"
 
 urlpatterns = [
     path("", pages.MitigationListView.as_view(), name="list"),
+    path("export.csv", pages.MitigationExportView.as_view(), name="export"),
     path("new/", pages.MitigationCreateView.as_view(), name="create"),
     path("<int:pk>/", pages.MitigationView.as_view(), name="detail"),
     path("<int:pk>/edit/", pages.MitigationEditView.as_view(), name="edit"),

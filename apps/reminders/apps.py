@@ -9,5 +9,10 @@ class RemindersConfig(AppConfig):
     def ready(self):
         from django.utils.module_loading import autodiscover_modules
 
+        from apps.core import outbox
+        from apps.reminders import events
+
         # Every app's ``reminders.py`` registers its collectors (apps.reminders.registry).
         autodiscover_modules("reminders")
+        # Events e-mailed at once leave through the outbox (apps.core.outbox).
+        outbox.register_handler(events.EMAIL_KIND, events.send_event_email)

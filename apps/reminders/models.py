@@ -27,6 +27,13 @@ class ReminderReason(models.TextChoices):
     POST_INCIDENT_REVIEW_OWED = "post_incident_review_owed", "Post-incident review owed"
     REGULATOR_DEADLINE = "regulator_deadline", "Regulator notification deadline"
     ESCALATION = "escalation", "Escalated to the committee"
+    # Events, told when they happen (apps.reminders.events.notify); the due date is the day.
+    REVIEW_SUBMITTED = "review_submitted", "Safety plan submitted for your review"
+    REVIEW_DECIDED = "review_decided", "Decision on a safety plan"
+    ACCEPTANCE_REQUESTED = "acceptance_requested", "Risk acceptance requested"
+    ACCEPTANCE_DECIDED = "acceptance_decided", "Decision on a risk acceptance"
+    INCIDENT_OPENED = "incident_opened", "Serious incident opened"
+    MITIGATION_ASSIGNED = "mitigation_assigned", "Mitigation assigned to you"
 
 
 # Reasons that mean "late": after ReminderSettings.escalate_after_days they reach the committee.
@@ -39,8 +46,27 @@ OVERDUE_REASONS = frozenset(
 )
 
 
+# Reasons that are events, told when they happen rather than found by the sweep.
+EVENT_REASONS = frozenset(
+    {
+        ReminderReason.REVIEW_SUBMITTED,
+        ReminderReason.REVIEW_DECIDED,
+        ReminderReason.ACCEPTANCE_REQUESTED,
+        ReminderReason.ACCEPTANCE_DECIDED,
+        ReminderReason.INCIDENT_OPENED,
+        ReminderReason.MITIGATION_ASSIGNED,
+    }
+)
+
+
 class Reminder(models.Model):
-    """One thing one person is told once, for one due date of one record."""
+    """One thing one person is told once, for one due date of one record.
+
+    Found by the daily sweep (a review coming due), or written when an event happens (a plan
+    submitted for the person's review: :func:`apps.reminders.events.notify`, whose "due date" is
+    the day of the event): either way the unique constraint tells nobody the same thing twice,
+    and the digest e-mails what was not e-mailed yet.
+    """
 
     # No index of their own: the unique constraint starts with the recipient, and nothing
     # looks reminders up by content type (each index slows the sweep's inserts and updates).
@@ -140,13 +166,17 @@ class Notification(models.Model):
 class DigestFrequency(models.TextChoices):
     DAILY = "daily", "Daily"
     WEEKLY = "weekly", "Weekly"
+    IMMEDIATE = "immediate", "Immediately (one e-mail per event, the sweep's reminders daily)"
     OFF = "off", "Off (in-app notifications only)"
 
 
 class NotificationPreference(models.Model):
-    """How a person wants their reminders by e-mail; in-app notifications are always on.
+    """How a person wants their reminders and notifications by e-mail; in-app notifications are
+    always on.
 
-    A person without a row gets the default: a daily digest.
+    A person without a row gets the default: a daily digest. "Immediately" e-mails each event
+    (a plan to review, a decision) as it happens, through the outbox, and the sweep's reminders
+    in the sweep's digest.
     """
 
     user = models.OneToOneField(

@@ -28,6 +28,7 @@ import datetime
 from collections.abc import Callable, Iterable, Iterator
 from typing import NamedTuple
 
+from django.core.mail import EmailMessage
 from django.db import models
 from django.urls import reverse
 
@@ -106,6 +107,13 @@ def keyset_batches(
         last_pk = rows[-1]["pk"]
 
 
+def active_people(*people: tuple[int | None, bool]) -> list[int]:
+    """The ids of ``(id, is_active)`` pairs (a batch's columns) whose person is still active,
+    each once, in id order: a record's two owners are often one person, and someone who has left
+    is not reminded."""
+    return sorted({person_id for person_id, active in people if active})
+
+
 def when(due: datetime.date, today: datetime.date) -> str:
     """``today``, ``tomorrow``, ``in 5 days``, ``yesterday``, ``12 days ago``: for titles."""
     days = (due - today).days
@@ -123,3 +131,23 @@ def url_maker(url_name: str) -> Callable[[int], str]:
     marker = "987654321987654321"
     prefix, _, suffix = reverse(url_name, args=[int(marker)]).partition(marker)
     return lambda pk: f"{prefix}{pk}{suffix}"
+
+
+# --- E-mails of events ----------------------------------------------------------------------------
+# An app whose events deserve more than the notification's title in their e-mail registers a
+# renderer for the reason (``register_event_email(ReminderReason.REVIEW_SUBMITTED, render)``):
+# ``render(reminder)`` returns the e-mail to send the reminder's recipient, or ``None`` when there
+# is nothing to say any more (the plan was superseded meanwhile). Other reasons get the default
+# e-mail of :mod:`apps.reminders.events`.
+EventEmail = Callable[[models.Model], EmailMessage | None]
+
+_event_emails: dict[str, EventEmail] = {}
+
+
+def register_event_email(reason: str, render: EventEmail) -> None:
+    """Register the e-mail of an event's reason (registering again replaces it)."""
+    _event_emails[str(reason)] = render
+
+
+def event_email(reason: str) -> EventEmail | None:
+    return _event_emails.get(str(reason))

@@ -7,7 +7,10 @@ import dataclasses
 import datetime
 import functools
 import logging
+import os
 import smtplib
+import socket
+import threading
 import time
 import uuid
 from collections.abc import Iterable
@@ -17,17 +20,19 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.core import mail
-from django.core.cache import cache
+from django.core.cache import DEFAULT_CACHE_ALIAS, caches
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import DatabaseError, transaction
 from django.db import connection as database
-from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from apps.core.audit import save_with_history
 from apps.core.bulk import insert_rows
 from apps.reminders import registry
 from apps.reminders.models import (
+    EVENT_REASONS,
     OVERDUE_REASONS,
     DigestFrequency,
     Notification,
@@ -50,6 +55,7 @@ DIGEST_MAX_ITEMS = 100
 # The digest's sections, in order, and the reasons each gathers.
 DIGEST_SECTIONS = [
     ("Escalated to the committee", {ReminderReason.ESCALATION}),
+    ("What happened", set(EVENT_REASONS)),
     (
         "Overdue",
         {
@@ -469,8 +475,9 @@ def digest_is_due(
     preference: NotificationPreference, today: datetime.date, config: ReminderSettings
 ) -> bool:
     """Daily: every day. Weekly: on the weekly digest day, or when the last weekly digest is a
-    week old (a missed weekly day catches up). Off: never."""
-    if preference.digest == DigestFrequency.DAILY:
+    week old (a missed weekly day catches up). Off: never. Immediately: every day too (events
+    went out as they happened and are not in the digest; the sweep's reminders are)."""
+    if preference.digest in (DigestFrequency.DAILY, DigestFrequency.IMMEDIATE):
         return True
     if preference.digest == DigestFrequency.WEEKLY:
         if today.weekday() == config.weekly_digest_day:
@@ -656,37 +663,214 @@ def digest_message(person, digest: Digest, today: datetime.date, *, connection=N
 
 
 # --- The sweep's lock -----------------------------------------------------------------------------
-class SweepLock:
-    """A lock in the shared cache (Redis with ``REDIS_URL``) so that one sweep runs at a time.
+class SweepLockHeld(Exception):
+    """Another sweep holds the lock; :attr:`holder` says who and since when, as a sentence."""
 
-    ``cache.add`` is atomic; the timeout is short and refreshed after every batch, so that the
-    lock of a worker killed mid-sweep lapses within :attr:`timeout` seconds and the retried task
-    (redelivered because of ``acks_late``) can take it. The lock saves duplicate work; it is not
-    what prevents duplicate messages (the database is, see :func:`run_sweep`).
+    def __init__(self, holder: str):
+        self.holder = holder
+        super().__init__(f"Another reminder sweep is running: {holder}")
+
+
+class SweepLock:
+    """One sweep at a time, with a lock that dies with its holder.
+
+    ``SweepLock()`` gives the lock of the database in use:
+
+    * PostgreSQL (:class:`AdvisorySweepLock`): a session-level advisory lock taken by the sweep's
+      own database connection. The database releases it the moment that session ends — a worker
+      killed with ``kill -9``, a machine lost, the task's time limit reached, the backend
+      terminated — so a killed sweep never leaves a lock to wait out;
+    * elsewhere (:class:`CacheSweepLock`): a key in the shared cache with a short time to live
+      (:attr:`CacheSweepLock.ttl`), renewed by a heartbeat thread while its holder lives, so
+      that a dead holder's lock lapses within a minute.
+
+    The lock saves duplicate work; it is not what prevents duplicate messages (the database is,
+    see :func:`run_sweep`), so an administrator may run a sweep beside it (``run_reminders
+    --force``). :meth:`holder` describes the one holding it, for ``run_reminders`` to report.
     """
 
-    key = "reminders:sweep-lock"
-    timeout = 5 * 60
-
-    def __init__(self):
-        self.token = uuid.uuid4().hex
+    def __new__(cls, *args, **kwargs):
+        if cls is SweepLock:
+            cls = AdvisorySweepLock if database.vendor == "postgresql" else CacheSweepLock
+        return super().__new__(cls)
 
     def acquire(self) -> bool:
-        return cache.add(self.key, self.token, self.timeout)
+        raise NotImplementedError
 
     def refresh(self) -> None:
-        cache.touch(self.key, self.timeout)
+        """Called by the sweep between batches (the cache lock's heartbeat also runs alone)."""
 
     def release(self) -> None:
-        if cache.get(self.key) == self.token:
-            cache.delete(self.key)
+        raise NotImplementedError
+
+    def holder(self) -> str:
+        """Who holds the lock, as a sentence (``""``: nobody)."""
+        raise NotImplementedError
 
 
-def run_locked_sweep(today: datetime.date | None = None) -> SweepResult | None:
-    """:func:`run_sweep` unless another sweep holds the lock (then ``None``: it does the work)."""
+class AdvisorySweepLock(SweepLock):
+    """``pg_try_advisory_lock`` on the sweep's connection (see :class:`SweepLock`)."""
+
+    # pg_locks shows a two-key advisory lock as (classid, objid, objsubid=2).
+    namespace = 0x52524547  # "RREG": this application's locks
+    key = 1  # the reminder sweep
+
+    _HELD = (
+        "FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+        "WHERE l.locktype = 'advisory' AND l.granted AND l.classid = %s AND l.objid = %s "
+        "AND l.objsubid = 2 AND l.database = "
+        "(SELECT oid FROM pg_database WHERE datname = current_database())"
+    )
+    _HELD_HERE = "SELECT EXISTS (SELECT 1 " + _HELD + " AND l.pid = pg_backend_pid())"
+    _HOLDER = (
+        "SELECT a.pid, a.client_addr, a.application_name, a.backend_start, a.state, "
+        "a.query_start, a.pid = pg_backend_pid() " + _HELD
+    )
+
+    def __init__(self):
+        self.held = False
+
+    def acquire(self) -> bool:
+        with database.cursor() as cursor:
+            # Advisory locks are re-entrant within a session: a sweep of this very connection
+            # (a command run inside a task, a test) must not take it a second time.
+            cursor.execute(self._HELD_HERE, [self.namespace, self.key])
+            if cursor.fetchone()[0]:
+                return False
+            cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [self.namespace, self.key])
+            self.held = bool(cursor.fetchone()[0])
+        return self.held
+
+    def release(self) -> None:
+        if not self.held:
+            return
+        self.held = False
+        try:
+            with database.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [self.namespace, self.key])
+        except DatabaseError as error:  # the session is gone, and the lock with it
+            logger.warning("The sweep's lock went with its database session: %s", error)
+
+    def holder(self) -> str:
+        with database.cursor() as cursor:
+            cursor.execute(self._HOLDER, [self.namespace, self.key])
+            row = cursor.fetchone()
+        if row is None:
+            return ""
+        pid, address, application, connected, state, query_start, ours = row
+        if ours:
+            return "this process already holds it"
+        client = f" from {address}" if address else ""
+        name = f" ({application})" if application else ""
+        since = timezone.localtime(connected).strftime("%d %b %Y %H:%M:%S") if connected else "?"
+        busy = ""
+        if state == "active" and query_start:
+            busy = f", working since {timezone.localtime(query_start):%H:%M:%S}"
+        elif state:
+            busy = f", {state}"
+        return (
+            f"PostgreSQL session {pid}{client}{name}, connected since {since}{busy}. It is "
+            "released the moment that session ends (its worker stopped or killed)"
+        )
+
+
+class CacheSweepLock(SweepLock):
+    """A key in the shared cache, renewed by a heartbeat (see :class:`SweepLock`)."""
+
+    key = "reminders:sweep-lock"
+    ttl = 60  # seconds without a heartbeat before the lock lapses
+
+    def __init__(self):
+        # The heartbeat's thread must use this very cache (a thread's own would be built anew).
+        self.cache = caches[DEFAULT_CACHE_ALIAS]
+        self.token = uuid.uuid4().hex
+        self.since = timezone.now()
+        self._stop = threading.Event()
+        self._heartbeat: threading.Thread | None = None
+
+    def _value(self) -> dict:
+        return {
+            "token": self.token,
+            "host": socket.gethostname(),
+            "pid": os.getpid(),
+            "since": self.since.isoformat(),
+            "beat": timezone.now().isoformat(),
+        }
+
+    def acquire(self) -> bool:
+        if not self.cache.add(self.key, self._value(), self.ttl):
+            return False
+        self._stop.clear()
+        self._heartbeat = threading.Thread(
+            target=self._beat, name="sweep-lock-heartbeat", daemon=True
+        )
+        self._heartbeat.start()
+        return True
+
+    def _beat(self) -> None:
+        while not self._stop.wait(self.ttl / 3):
+            self.refresh()
+
+    def refresh(self) -> None:
+        current = self.cache.get(self.key)
+        if current is None or (isinstance(current, dict) and current.get("token") == self.token):
+            self.cache.set(self.key, self._value(), self.ttl)
+        else:
+            logger.warning("The sweep's lock lapsed and was taken by another sweep: %s", current)
+
+    def release(self) -> None:
+        self._stop.set()
+        if self._heartbeat is not None:
+            self._heartbeat.join(timeout=5)
+            self._heartbeat = None
+        current = self.cache.get(self.key)
+        if isinstance(current, dict) and current.get("token") == self.token:
+            self.cache.delete(self.key)
+
+    def holder(self) -> str:
+        current = self.cache.get(self.key)
+        if not isinstance(current, dict):
+            return ""
+        beat = datetime.datetime.fromisoformat(current["beat"])
+        silent = max(0, round((timezone.now() - beat).total_seconds()))
+        since = timezone.localtime(datetime.datetime.fromisoformat(current["since"]))
+        described = (
+            f"process {current['pid']} on {current['host']}, since {since:%d %b %Y %H:%M:%S}, "
+            f"last heartbeat {silent} s ago"
+        )
+        if current["host"] == socket.gethostname() and not _process_alive(current["pid"]):
+            return (
+                f"{described}. That process is gone: its lock lapses within "
+                f"{max(0, self.ttl - silent)} s"
+            )
+        return f"{described}. Without a heartbeat for {self.ttl} s it lapses"
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process, alive
+    return True
+
+
+def run_locked_sweep(
+    today: datetime.date | None = None, *, force: bool = False, raise_if_held: bool = False
+) -> SweepResult | None:
+    """:func:`run_sweep` unless another sweep holds the lock: then ``None`` (it does the work),
+    or :class:`SweepLockHeld` with ``raise_if_held``. ``force`` runs it beside the holder (safe,
+    see :class:`SweepLock`; for administrators, after reading who holds it)."""
     lock = SweepLock()
     if not lock.acquire():
-        logger.info("Another reminder sweep is running; this one stops.")
+        holder = lock.holder() or "it has just finished"
+        if force:
+            logger.warning("Reminder sweep forced beside the lock's holder: %s.", holder)
+            return run_sweep(today)
+        logger.info("Another reminder sweep is running (%s); this one stops.", holder)
+        if raise_if_held:
+            raise SweepLockHeld(holder)
         return None
     try:
         return run_sweep(today, lock=lock)
@@ -714,11 +898,9 @@ def mark_all_notifications_read(*, by) -> int:
 
 def set_digest_preference(*, user, digest: str) -> NotificationPreference:
     if digest not in DigestFrequency.values:
-        raise ValidationError({"digest": "Choose daily, weekly or off."})
+        raise ValidationError({"digest": "Choose daily, weekly, immediately or off."})
     preference, _ = NotificationPreference.objects.get_or_create(user=user)
     if preference.digest != digest:
         preference.digest = digest
-        preference._history_user = user
-        preference._change_reason = "Digest preference changed"
-        preference.save()
+        save_with_history(preference, by=user, reason="Digest preference changed")
     return preference

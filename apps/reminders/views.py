@@ -76,5 +76,5 @@ class DigestPreferenceView(LoginRequiredMixin, View):
             services.set_digest_preference(user=request.user, digest=form.cleaned_data["digest"])
             messages.success(request, "Your e-mail digest preference is saved.")
         else:
-            messages.error(request, "Choose daily, weekly or off.")
+            messages.error(request, "Choose daily, weekly, immediately or off.")
         return redirect("accounts:profile")

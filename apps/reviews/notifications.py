@@ -1,95 +1,135 @@
-"""E-mails of the review workflow, sent by the tasks in :mod:`apps.reviews.tasks`.
+"""Who the review workflow tells, and what their e-mails say.
 
-One message per recipient (nobody sees the others' addresses), with absolute links built from
-``SITE_URL``. Every function returns the number of messages sent.
+The services call :func:`tell_reviewers` and :func:`tell_decision` inside their transaction:
+each person concerned gets a notification at once and, as their preference says, an e-mail
+through the outbox or a line in their next digest (:func:`apps.reminders.events.notify`). The
+e-mails are written by :func:`submission_message` and :func:`decision_message` when the outbox
+delivers them (registered in :mod:`apps.reviews.reminders`): one message per recipient (nobody
+sees the others' addresses), with absolute links built from ``SITE_URL``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.conf import settings
-from django.core.mail import EmailMessage, get_connection
+from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
 from django.urls import reverse
 
-from apps.reviews.models import Decision, Review
+from apps.reminders import events
+from apps.reminders.models import ReminderReason
+from apps.reviews.models import Decision, PlanVersion, Review, ReviewStatus
 
-SUBJECT_PREFIX = "[AI Risk Register] "
-
-
-def _absolute(path: str) -> str:
-    return settings.SITE_URL.rstrip("/") + path
+SUBJECT_PREFIX = events.SUBJECT_PREFIX
 
 
-def _send(recipients, subject: str, template: str, context: dict) -> int:
-    messages = []
-    for person in recipients:
-        body = render_to_string(template, {**context, "recipient": person})
-        messages.append(
-            EmailMessage(
-                SUBJECT_PREFIX + subject, body, settings.DEFAULT_FROM_EMAIL, [person.email]
-            )
+def submission_title(review: Review) -> str:
+    return f"{review.reference}: the safety plan of {review.system} waits for your decision"
+
+
+def decision_title(decision: Decision) -> str:
+    review = decision.review
+    return (
+        f"{review.reference}: {decision.reviewer} {decision.outcome_verb} the safety "
+        f"plan of {review.system}"
+    )
+
+
+# --- Telling people (in the services' transactions) ---------------------------------------------
+def tell_reviewers(review: Review, version: PlanVersion, *, by, reviewers: Iterable = ()) -> int:
+    """A version waits for its reviewers: those given, or else every reviewer of the review
+    who has not decided on it."""
+    reviewers = list(reviewers)
+    if not reviewers:
+        decided = version.decisions.values_list("reviewer_id", flat=True)
+        reviewers = review.assignments.exclude(reviewer_id__in=decided).values_list(
+            "reviewer_id", flat=True
         )
-    if not messages:
-        return 0
-    return get_connection().send_messages(messages) or 0
+    return events.notify(
+        reason=ReminderReason.REVIEW_SUBMITTED,
+        record=version,
+        recipients=reviewers,
+        by=by,
+        title=submission_title(review),
+        url=review.get_absolute_url(),
+    )
 
 
-def send_submission_notice(
-    review_id: int, version_number: int, reviewer_ids: list[int] | None = None
-) -> int:
-    """To each reviewer who has not decided on the version yet: a plan waits for you."""
-    review = Review.objects.select_related("system", "submitted_by").get(pk=review_id)
-    version = review.versions.select_related("submitted_by").get(number=version_number)
-    if review.current_version_id != version.pk:
-        return 0  # a newer version was submitted since; its own notice went out
-    decided = set(version.decisions.values_list("reviewer_id", flat=True))
-    recipients = [
-        assignment.reviewer
-        for assignment in review.assignments.select_related("reviewer")
-        if assignment.reviewer.is_active
-        and assignment.reviewer_id not in decided
-        and (reviewer_ids is None or assignment.reviewer_id in reviewer_ids)
-    ]
-    return _send(
-        recipients,
-        f"{review.reference}: the safety plan of {review.system} waits for your decision",
+def tell_decision(decision: Decision) -> int:
+    """A reviewer decided: the people who submitted the plan and the system's owners."""
+    review, system = decision.review, decision.review.system
+    return events.notify(
+        reason=ReminderReason.REVIEW_DECIDED,
+        record=decision,
+        recipients=[
+            decision.version.submitted_by_id,
+            review.submitted_by_id,
+            system.business_owner_id,
+            system.technical_owner_id,
+        ],
+        by=decision.reviewer,
+        title=decision_title(decision),
+        url=review.get_absolute_url(),
+    )
+
+
+# --- The e-mails (when the outbox delivers them) ------------------------------------------------
+def _message(recipient, subject: str, template: str, context: dict) -> EmailMessage:
+    body = render_to_string(template, {**context, "recipient": recipient})
+    return EmailMessage(
+        SUBJECT_PREFIX + subject, body, settings.DEFAULT_FROM_EMAIL, [recipient.email]
+    )
+
+
+def submission_message(reminder) -> EmailMessage | None:
+    """To a reviewer: a plan waits for you. ``None`` once it no longer does: a newer version
+    was submitted (its own notice went out), the review was withdrawn or settled, or the
+    reviewer has decided meanwhile."""
+    version = (
+        PlanVersion.objects.select_related("review__system", "submitted_by")
+        .filter(pk=reminder.object_id)
+        .first()
+    )
+    if version is None:
+        return None
+    review = version.review
+    if review.current_version_id != version.pk or review.status != ReviewStatus.PENDING:
+        return None
+    if version.decisions.filter(reviewer_id=reminder.recipient_id).exists():
+        return None
+    return _message(
+        reminder.recipient,
+        submission_title(review),
         "reviews/email/submitted.txt",
         {
             "review": review,
             "version": version,
-            "review_url": _absolute(review.get_absolute_url()),
-            "queue_url": _absolute(reverse("reviews:queue")),
+            "review_url": events.absolute(review.get_absolute_url()),
+            "queue_url": events.absolute(reverse("reviews:queue")),
         },
     )
 
 
-def send_decision_notice(decision_id: int) -> int:
-    """To the people who submitted the plan and the system's owners: a reviewer decided."""
-    decision = Decision.objects.select_related(
-        "review__system__business_owner",
-        "review__system__technical_owner",
-        "review__submitted_by",
-        "version__submitted_by",
-        "reviewer",
-    ).get(pk=decision_id)
-    review, system = decision.review, decision.review.system
-    people = [
-        decision.version.submitted_by,
-        review.submitted_by,
-        system.business_owner,
-        system.technical_owner,
-    ]
-    recipients = list(
-        {p.pk: p for p in people if p.is_active and p.pk != decision.reviewer_id}.values()
+def decision_message(reminder) -> EmailMessage | None:
+    """To the submitters and the system's owners: a reviewer decided."""
+    decision = (
+        Decision.objects.select_related(
+            "review__system", "review__submitted_by", "version", "reviewer"
+        )
+        .filter(pk=reminder.object_id)
+        .first()
     )
-    return _send(
-        recipients,
-        f"{review.reference}: {decision.reviewer} {decision.outcome_verb} the safety "
-        f"plan of {system}",
+    if decision is None:
+        return None
+    review = decision.review
+    return _message(
+        reminder.recipient,
+        decision_title(decision),
         "reviews/email/decided.txt",
         {
             "review": review,
             "decision": decision,
-            "review_url": _absolute(review.get_absolute_url()),
+            "review_url": events.absolute(review.get_absolute_url()),
         },
     )

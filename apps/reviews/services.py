@@ -2,8 +2,9 @@
 
 Each function checks its rules, writes inside one transaction, leaves history with who and why,
 and raises ``PermissionDenied`` or ``ValidationError`` with a message a person can act on.
-Pages (and later the API) call these same functions. Notifications leave through Celery tasks
-once the transaction has committed.
+Pages (and later the API) call these same functions. The people concerned are told in the same
+transaction (:mod:`apps.reviews.notifications`): notifications at once, e-mails through the
+outbox once it has committed.
 
     submit_safety_plan ──► pending ──decide_review──► approved | rejected
                               ▲            │
@@ -15,7 +16,6 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable
-from functools import partial
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -23,9 +23,13 @@ from django.db.models import Max
 from django.utils import timezone
 
 from apps.core import services as core_services
+from apps.core.audit import save_with_history
+from apps.core.concurrency import StateConflict
 from apps.core.models import Level
+from apps.core.validation import ErrorCollector
+from apps.mitigations import services as mitigation_services
 from apps.mitigations.models import Mitigation
-from apps.reviews import permissions, selectors, tasks
+from apps.reviews import notifications, permissions, selectors
 from apps.reviews.models import (
     OPEN_STATUSES,
     ChecklistItem,
@@ -62,16 +66,6 @@ def _lock_review(pk: int) -> Review:
 def _lock_system(pk: int) -> AISystem:
     """Serialises submissions of one system, and so the numbering of its versions."""
     return AISystem.objects.select_for_update().get(pk=pk)
-
-
-def _save(record, *, by, reason: str, **kwargs) -> None:
-    record._history_user = by
-    record._change_reason = reason
-    record.save(**kwargs)
-
-
-def _after_commit(task, *args) -> None:
-    transaction.on_commit(partial(task.delay, *args))
 
 
 def _unique(people: Iterable) -> list:
@@ -121,15 +115,40 @@ def _check_reviewers(review_or_system, reviewers: list, submitter_ids: set[int])
         raise ValidationError({"reviewers": refusals})
 
 
-def _check_enough_reviewers(count: int, required: int, criticality: int) -> None:
-    if count < required:
-        raise ValidationError(
-            {
-                "reviewers": f"A {Level(criticality).label.lower()}-criticality plan needs "
-                f"{required} approval{'s' if required != 1 else ''}: assign at least "
-                f"{required} reviewer{'s' if required != 1 else ''}."
-            }
-        )
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'s' if count != 1 else ''}"
+
+
+def reviewer_shortage(*, required: int, available: int, criticality: int) -> str:
+    """Why a plan of this criticality cannot be submitted now whoever submits it — fewer
+    committee members may review it than the approvals it needs — and who can fix that; ""
+    when there are enough. The submit page shows it before anyone tries."""
+    if available >= required:
+        return ""
+    level = Level(criticality).label.lower()
+    return (
+        f"A {level}-criticality plan needs {_plural(required, 'approval')}, but only "
+        f"{_plural(available, 'committee member')} may review it (never its submitter nor the "
+        "system's owners). An administrator can fix this: make more people committee members "
+        "(Administration → Users), or change how many approvals a "
+        f"{level}-criticality plan needs (Administration → Review settings)."
+    )
+
+
+def _check_enough_reviewers(
+    count: int, required: int, criticality: int, *, system: AISystem, submitter_ids: set[int]
+) -> None:
+    if count >= required:
+        return
+    available = selectors.eligible_reviewers(system, submitter_ids).count()
+    shortage = reviewer_shortage(required=required, available=available, criticality=criticality)
+    raise ValidationError(
+        {
+            "reviewers": shortage
+            or f"A {Level(criticality).label.lower()}-criticality plan needs "
+            f"{_plural(required, 'approval')}: assign at least {_plural(required, 'reviewer')}."
+        }
+    )
 
 
 def _freeze(review: Review, system: AISystem, plan: dict, by) -> PlanVersion:
@@ -142,7 +161,7 @@ def _freeze(review: Review, system: AISystem, plan: dict, by) -> PlanVersion:
         criticality=system.criticality,
         submitted_by=by,
     )
-    _save(version, by=by, reason=f"Version {number} submitted for {review.reference}")
+    save_with_history(version, by=by, reason=f"Version {number} submitted for {review.reference}")
     return version
 
 
@@ -151,6 +170,51 @@ def _decision_days_from_today(review_settings: ReviewSettings) -> datetime.date:
 
 
 # --- Submitting -----------------------------------------------------------------------------------
+def check_submission(*, system: AISystem, by, kind: str, reviewers: Iterable) -> dict:
+    """Every reason why ``by`` cannot submit ``system``'s plan now as a ``kind`` review to
+    ``reviewers``, raised together in one ``ValidationError`` (the kind, a review in progress,
+    each refused reviewer, too few reviewers, what the plan lacks); the live plan otherwise.
+
+    Writes nothing: :func:`submit_safety_plan` asks it, and so does the submit page when its
+    own form has errors, so that the person sees every problem at once.
+    """
+    errors = ErrorCollector()
+    if kind not in ReviewKind.values:
+        errors.add("Choose the kind of review.", field="kind")
+    in_progress = system.reviews.filter(status__in=OPEN_STATUSES).first()
+    if in_progress is not None:
+        if in_progress.status == ReviewStatus.CHANGES_REQUESTED:
+            hint = "submit a new version of it"
+        else:
+            hint = "wait for the committee's decision or withdraw it"
+        errors.add(
+            f"{in_progress.reference} is already in progress for {system.reference}: {hint}."
+        )
+    if (
+        kind in ReviewKind.values
+        and kind != ReviewKind.INITIAL
+        and not system.reviews.filter(status=ReviewStatus.APPROVED).exists()
+    ):
+        errors.add(
+            f"{system.reference} has no approved safety plan yet: its first review "
+            "is an initial deployment review.",
+            field="kind",
+        )
+    required = ReviewSettings.load().approvals_required(system.criticality)
+    reviewers = _unique(reviewers)
+    with errors.check():
+        _check_reviewers(system, reviewers, {by.pk})
+    with errors.check():
+        _check_enough_reviewers(
+            len(reviewers), required, system.criticality, system=system, submitter_ids={by.pk}
+        )
+    plan = assemble_plan(system)
+    for problem in _submission_problems(kind, plan):
+        errors.add(problem)
+    errors.raise_if_any()
+    return plan
+
+
 @transaction.atomic
 def submit_safety_plan(*, system: AISystem, by, kind: str, reviewers: Iterable) -> Review:
     """Freeze the system's live plan as its next version and ask the committee to review it.
@@ -162,36 +226,10 @@ def submit_safety_plan(*, system: AISystem, by, kind: str, reviewers: Iterable) 
     system = _lock_system(system.pk)
     if not permissions.can_submit_safety_plan(by, system):
         raise PermissionDenied(permissions.SUBMITTERS_ONLY)
-    if kind not in ReviewKind.values:
-        raise ValidationError({"kind": "Choose the kind of review."})
-    in_progress = system.reviews.filter(status__in=OPEN_STATUSES).first()
-    if in_progress is not None:
-        if in_progress.status == ReviewStatus.CHANGES_REQUESTED:
-            hint = "submit a new version of it"
-        else:
-            hint = "wait for the committee's decision or withdraw it"
-        raise ValidationError(
-            f"{in_progress.reference} is already in progress for {system.reference}: {hint}."
-        )
-    if (
-        kind != ReviewKind.INITIAL
-        and not system.reviews.filter(status=ReviewStatus.APPROVED).exists()
-    ):
-        raise ValidationError(
-            {
-                "kind": f"{system.reference} has no approved safety plan yet: its first review "
-                "is an initial deployment review."
-            }
-        )
+    reviewers = _unique(reviewers)
+    plan = check_submission(system=system, by=by, kind=kind, reviewers=reviewers)
     review_settings = ReviewSettings.load()
     required = review_settings.approvals_required(system.criticality)
-    reviewers = _unique(reviewers)
-    _check_reviewers(system, reviewers, {by.pk})
-    _check_enough_reviewers(len(reviewers), required, system.criticality)
-    plan = assemble_plan(system)
-    problems = _submission_problems(kind, plan)
-    if problems:
-        raise ValidationError(problems)
 
     review = Review(
         system=system,
@@ -200,17 +238,19 @@ def submit_safety_plan(*, system: AISystem, by, kind: str, reviewers: Iterable) 
         due_date=_decision_days_from_today(review_settings),
         required_approvals=required,
     )
-    _save(review, by=by, reason=f"Submitted for review ({ReviewKind(kind).label.lower()})")
+    save_with_history(
+        review, by=by, reason=f"Submitted for review ({ReviewKind(kind).label.lower()})"
+    )
     for reviewer in reviewers:
-        _save(
+        save_with_history(
             ReviewerAssignment(review=review, reviewer=reviewer, assigned_by=by),
             by=by,
             reason=f"Asked to review {review.reference}",
         )
     version = _freeze(review, system, plan, by)
     review.current_version = version
-    _save(review, by=by, reason=f"Version {version.number} is with the committee")
-    _after_commit(tasks.notify_plan_submitted, review.pk, version.number)
+    save_with_history(review, by=by, reason=f"Version {version.number} is with the committee")
+    notifications.tell_reviewers(review, version, by=by, reviewers=reviewers)
     return review
 
 
@@ -231,18 +271,28 @@ def resubmit_safety_plan(*, review: Review, by) -> Review:
         raise PermissionDenied("You review this plan: someone else in the team submits it.")
     review_settings = ReviewSettings.load()
     required = review_settings.approvals_required(system.criticality)
-    _check_enough_reviewers(review.assignments.count(), required, system.criticality)
+    errors = ErrorCollector()
+    with errors.check():
+        _check_enough_reviewers(
+            review.assignments.count(),
+            required,
+            system.criticality,
+            system=system,
+            submitter_ids=selectors.submitter_ids(review) | {by.pk},
+        )
     plan = assemble_plan(system)
-    problems = _submission_problems(review.kind, plan)
-    if problems:
-        raise ValidationError(problems)
+    for problem in _submission_problems(review.kind, plan):
+        errors.add(problem)
+    errors.raise_if_any()
     version = _freeze(review, system, plan, by)
     review.current_version = version
     review.status = ReviewStatus.PENDING
     review.required_approvals = required
     review.due_date = _decision_days_from_today(review_settings)
-    _save(review, by=by, reason=f"Version {version.number} submitted after changes were requested")
-    _after_commit(tasks.notify_plan_submitted, review.pk, version.number)
+    save_with_history(
+        review, by=by, reason=f"Version {version.number} submitted after changes were requested"
+    )
+    notifications.tell_reviewers(review, version, by=by)
     return review
 
 
@@ -266,15 +316,10 @@ def assign_reviewers(*, review: Review, by, reviewers: Iterable) -> list[Reviewe
     assignments = []
     for reviewer in new:
         assignment = ReviewerAssignment(review=review, reviewer=reviewer, assigned_by=by)
-        _save(assignment, by=by, reason=f"Asked to review {review.reference}")
+        save_with_history(assignment, by=by, reason=f"Asked to review {review.reference}")
         assignments.append(assignment)
     if review.status == ReviewStatus.PENDING:
-        _after_commit(
-            tasks.notify_plan_submitted,
-            review.pk,
-            review.current_version.number,
-            [person.pk for person in new],
-        )
+        notifications.tell_reviewers(review, review.current_version, by=by, reviewers=new)
     return assignments
 
 
@@ -291,7 +336,7 @@ def withdraw_review(*, review: Review, by, reason: str = "") -> Review:
         )
     review.status = ReviewStatus.WITHDRAWN
     review.closed_at = timezone.now()
-    _save(review, by=by, reason=reason.strip()[:255] or "Withdrawn by the team")
+    save_with_history(review, by=by, reason=reason.strip()[:255] or "Withdrawn by the team")
     return review
 
 
@@ -317,22 +362,20 @@ def decide_review(
     if refusal:
         raise PermissionDenied(refusal)
     if review.status == ReviewStatus.CHANGES_REQUESTED:
-        raise ValidationError(
+        raise StateConflict(
             f"{review.reference} went back to its submitter for changes: decide on the next "
             "version when it is submitted."
         )
     if review.status != ReviewStatus.PENDING:
-        raise ValidationError(
-            f"{review.reference} is already {review.get_status_display().lower()}."
-        )
+        raise StateConflict(f"{review.reference} is already {review.get_status_display().lower()}.")
     current = review.current_version
     if version is not None and int(version) != current.number:
-        raise ValidationError(
+        raise StateConflict(
             f"You read version {version}, but version {current.number} has been submitted "
             "since: read it before deciding."
         )
     if Decision.objects.filter(version=current, reviewer=reviewer).exists():
-        raise ValidationError(
+        raise StateConflict(
             f"You already decided on version {current.number} of {review.reference}."
         )
     if decision not in DecisionOutcome.values:
@@ -360,9 +403,9 @@ def decide_review(
         conditions="\n".join(condition_lines),
     )
     reason = f"{record.outcome_verb.capitalize()} version {current.number}"
-    _save(record, by=reviewer, reason=reason)
+    save_with_history(record, by=reviewer, reason=reason)
     _settle(review, by=reviewer)
-    _after_commit(tasks.notify_review_decided, record.pk)
+    notifications.tell_decision(record)
     return record
 
 
@@ -376,14 +419,16 @@ def _settle(review: Review, *, by) -> None:
     if DecisionOutcome.REJECT in outcomes:
         review.status = ReviewStatus.REJECTED
         review.closed_at = timezone.now()
-        _save(review, by=by, reason=f"Rejected (version {number})")
+        save_with_history(review, by=by, reason=f"Rejected (version {number})")
     elif DecisionOutcome.REQUEST_CHANGES in outcomes:
         review.status = ReviewStatus.CHANGES_REQUESTED
-        _save(review, by=by, reason=f"Changes requested on version {number}: back to the team")
+        save_with_history(
+            review, by=by, reason=f"Changes requested on version {number}: back to the team"
+        )
     elif outcomes.count(DecisionOutcome.APPROVE) >= review.required_approvals:
         review.status = ReviewStatus.APPROVED
         review.closed_at = timezone.now()
-        _save(review, by=by, reason=f"Approved (version {number})")
+        save_with_history(review, by=by, reason=f"Approved (version {number})")
         system_services.record_plan_approval(
             review.system,
             approved_on=timezone.localdate(),
@@ -416,12 +461,13 @@ def _create_follow_ups(review: Review, decisions: list[Decision]) -> None:
                 status=MitigationStatus.PLANNED,
                 created_by=decision.reviewer,
             )
-            _save(
+            save_with_history(
                 mitigation,
                 by=decision.reviewer,
                 reason=f"Condition of approval of {review.reference}",
             )
             decision.follow_up_mitigations.add(mitigation)
+            mitigation_services.tell_owner(mitigation, by=decision.reviewer)
 
 
 # --- The deployment checklist ---------------------------------------------------------------------
@@ -438,7 +484,7 @@ def _item(system: AISystem, key: str, by) -> ChecklistItem:
     item = ChecklistItem.objects.select_for_update().filter(system=system, key=key).first()
     if item is None:
         item = ChecklistItem(system=system, key=key, updated_by=by)
-        _save(item, by=by, reason="Checklist item opened")
+        save_with_history(item, by=by, reason="Checklist item opened")
     return item
 
 
@@ -462,7 +508,7 @@ def update_checklist_item(
         return item
     item.status, item.note, item.updated_by = status, note, by
     item.full_clean(exclude=["system", "updated_by"])
-    _save(item, by=by, reason=f"Marked {ChecklistStatus(status).label.lower()}")
+    save_with_history(item, by=by, reason=f"Marked {ChecklistStatus(status).label.lower()}")
     return item
 
 
@@ -484,5 +530,5 @@ def remove_checklist_evidence(*, item: ChecklistItem, evidence, by) -> Checklist
     core_services.remove_evidence(evidence=evidence, by=by)
     if item.status == ChecklistStatus.DONE and not core_services.evidence_of(item).exists():
         item.status, item.updated_by = ChecklistStatus.OPEN, by
-        _save(item, by=by, reason="Open again: its last evidence was removed")
+        save_with_history(item, by=by, reason="Open again: its last evidence was removed")
     return item

@@ -4,15 +4,24 @@ matrix and a spreadsheet import."""
 import datetime
 
 from crispy_forms.helper import FormHelper
-from crispy_forms.layout import HTML, Div, Fieldset, Layout
+from crispy_forms.layout import HTML, Fieldset, Layout
 from django import forms
-from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from apps.core.forms import ChangeReasonFormMixin, RecordForm
+from apps.core.forms import ChangeReasonFormMixin, DatePickerInput, RecordForm, columns
 from apps.risks import imports
 from apps.risks.models import FrameworkReference, Risk, RiskCategory, RiskMatrix
 from apps.risks.services import EDITABLE_FIELDS, MAX_ACCEPTANCE_DAYS
+from apps.systems import selectors as system_selectors
+
+ASSESSMENT_FIELDS = (
+    "inherent_likelihood",
+    "inherent_impact",
+    "residual_likelihood",
+    "residual_impact",
+)
+SCORE_FIELDS = {"inherent_score", "residual_score"}
 
 
 class UserChoiceField(forms.ModelChoiceField):
@@ -62,10 +71,16 @@ class RiskForm(RecordForm):
             "framework_references": "Hold Ctrl (⌘ on a Mac) to choose several.",
         }
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, system=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = (
-            get_user_model().objects.filter(is_active=True).order_by("full_name", "email")
+        system = system or self.instance.system
+        # Those who can read the risk (the service refuses anyone else as a new owner).
+        self.fields["owner"].queryset = system_selectors.possible_owners(
+            [system.team_id], keep=[self.instance.owner_id]
+        )
+        self.fields["owner"].help_text = (
+            f"A member of {system.team}, a committee member or an administrator: someone who "
+            "can read the risk."
         )
         self.fields["category"].queryset = RiskCategory.objects.all()
         self.fields["category"].choices = grouped_category_choices()
@@ -88,25 +103,38 @@ class RiskForm(RecordForm):
                     'score is likelihood × impact and its level follows the <a href="{% url '
                     "'risks:matrix' %}\">risk matrix</a>.</p>"
                 ),
-                Div(
-                    Div("inherent_likelihood", css_class="col-md-6 col-lg-3"),
-                    Div("inherent_impact", css_class="col-md-6 col-lg-3"),
-                    Div("residual_likelihood", css_class="col-md-6 col-lg-3"),
-                    Div("residual_impact", css_class="col-md-6 col-lg-3"),
-                    css_class="row",
+                columns(
+                    "inherent_likelihood",
+                    "inherent_impact",
+                    "residual_likelihood",
+                    "residual_impact",
+                    width="col-md-6 col-lg-3",
                 ),
             ),
             Fieldset(
                 "Treatment",
-                Div(
-                    Div("treatment", css_class="col-md-6"),
-                    Div("status", css_class="col-md-6"),
-                    css_class="row",
-                ),
+                columns("treatment", "status"),
                 "framework_references",
             ),
             *self.change_reason_layout(),
         )
+
+    def _post_clean(self):
+        """Besides each field's checks, the rule between the two assessments (the residual
+        score cannot exceed the inherent one), even while other fields have errors, so that
+        the person sees every problem at once. The rule is the model's constraint, with its
+        message, on the scores the service derives from the four ratings."""
+        super()._post_clean()
+        if any(self.cleaned_data.get(name) is None for name in ASSESSMENT_FIELDS):
+            return
+        risk = self.instance
+        risk.inherent_score = risk.inherent_likelihood * risk.inherent_impact
+        risk.residual_score = risk.residual_likelihood * risk.residual_impact
+        unrelated = {field.name for field in Risk._meta.concrete_fields} - SCORE_FIELDS
+        try:
+            risk.validate_constraints(exclude=unrelated)
+        except ValidationError as error:
+            self._update_errors(error)
 
 
 class AcceptanceRequestForm(forms.Form):
@@ -117,7 +145,7 @@ class AcceptanceRequestForm(forms.Form):
     )
     expires_on = forms.DateField(
         label="Accepted until",
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DatePickerInput,
         help_text=f"At most {MAX_ACCEPTANCE_DAYS} days ahead; the risk is open again afterwards.",
     )
 

@@ -17,6 +17,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from apps.accounts.permissions import TeamScopedQuerySet
+from apps.core.indexes import CoveringIndex
 from apps.core.links import reverse_pk
 from apps.core.models import (
     ArchivableModel,
@@ -387,8 +388,9 @@ class Risk(
             models.Index(
                 fields=["residual_likelihood", "residual_impact"], name="risk_residual_cell_idx"
             ),
-            # The dashboard's heat maps and counts of live risks, read from this index alone.
-            models.Index(
+            # The dashboard's heat maps and counts of live risks, read from this index alone
+            # (on PostgreSQL; SQLite has no covering index and gets the plain one).
+            CoveringIndex(
                 fields=[
                     "inherent_likelihood",
                     "inherent_impact",

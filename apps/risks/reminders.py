@@ -13,6 +13,7 @@ import datetime
 from apps.reminders.models import ReminderReason
 from apps.reminders.registry import (
     Candidate,
+    active_people,
     collector,
     keyset_batches,
     register_housekeeping,
@@ -71,14 +72,10 @@ def _candidates(rows, reason: ReminderReason, today: datetime.date) -> list[Cand
                 f"Acceptance {reference} of {risk} expires {when(expires_on, today)} "
                 f"({expires_on:%d %b %Y}): renew it or treat the risk"
             )
-        people = {
-            person_id
-            for person_id, active in (
-                (row["requested_by_id"], row["requested_by__is_active"]),
-                (row["risk__owner_id"], row["risk__owner__is_active"]),
-            )
-            if active
-        }
+        people = active_people(
+            (row["requested_by_id"], row["requested_by__is_active"]),
+            (row["risk__owner_id"], row["risk__owner__is_active"]),
+        )
         batch.extend(
             Candidate(
                 recipient_id=person_id,
@@ -90,7 +87,7 @@ def _candidates(rows, reason: ReminderReason, today: datetime.date) -> list[Cand
                 url=url(row["pk"]),
                 responsible=row["requested_by__full_name"],
             )
-            for person_id in sorted(people)
+            for person_id in people
         )
     return batch
 

@@ -29,8 +29,10 @@ from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
 from apps.core import audit
-from apps.core.concurrency import check_version
+from apps.core.concurrency import StateConflict, check_version
 from apps.core.models import Level
+from apps.reminders.events import committee_ids, notify
+from apps.reminders.models import ReminderReason
 from apps.risks import permissions
 from apps.risks.models import (
     AcceptanceStatus,
@@ -41,6 +43,7 @@ from apps.risks.models import (
     RiskTemplate,
     Treatment,
 )
+from apps.systems import permissions as system_permissions
 from apps.systems import services as system_services
 from apps.systems.models import AISystem, EUAIActTier
 
@@ -120,9 +123,7 @@ def change_risk_matrix(*, matrix: RiskMatrix, by, reason: str = "") -> int:
     if not permissions.can_edit_risk_matrix(by):
         raise PermissionDenied("Only administrators change the risk matrix.")
     matrix.full_clean()
-    matrix._history_user = by
-    matrix._change_reason = reason or "Risk matrix changed"
-    matrix.save()
+    audit.save_with_history(matrix, by=by, reason=reason or "Risk matrix changed")
     return apply_risk_matrix(matrix)
 
 
@@ -163,14 +164,24 @@ def _assign(risk: Risk, data: dict[str, Any]) -> None:
             setattr(risk, name, value)
 
 
-def _validate(risk: Risk) -> None:
-    risk.full_clean(exclude=["created_by", "archived_by", "template"])
+def _validate(risk: Risk, *, check_owner: bool = False) -> None:
+    """The model's rules and, with ``check_owner`` (a new owner), that the owner can read the
+    risk (:func:`~apps.systems.permissions.why_cannot_own`): every problem at once."""
+    refusal = ""
+    if check_owner and risk.owner_id:
+        refusal = system_permissions.why_cannot_own(risk.owner, risk.system.team)
+    try:
+        risk.full_clean(exclude=["created_by", "archived_by", "template"])
+    except ValidationError as error:
+        if refusal:
+            raise ValidationError(error.update_error_dict({"owner": [refusal]})) from error
+        raise
+    if refusal:
+        raise ValidationError({"owner": refusal})
 
 
 def _save(risk: Risk, *, by, reason: str, references: Iterable | None = None) -> None:
-    risk._history_user = by
-    risk._change_reason = reason
-    risk.save()
+    audit.save_with_history(risk, by=by, reason=reason)
     if references is not None:
         # simple-history records the m2m change as one more version, by the same person.
         wanted = {ref.pk for ref in references}
@@ -196,7 +207,7 @@ def create_risk(
     _assign(risk, data)
     risk.assessed_on = timezone.localdate()
     apply_assessment(risk)
-    _validate(risk)
+    _validate(risk, check_owner=True)
     _save(risk, by=by, reason=reason or "Added", references=references)
     system_services.refresh_criticality(system, by=by)
     return risk
@@ -216,14 +227,16 @@ def update_risk(
     risk = Risk.objects.select_for_update().select_related("system").get(pk=risk.pk)
     if not permissions.can_edit_risk(by, risk):
         raise PermissionDenied("You cannot edit this risk.")
-    check_version(risk, expected_version, data)
+    data = check_version(risk, expected_version, data)
     before = (risk.inherent_likelihood, risk.inherent_impact)
+    owner_before = risk.owner_id
     references = data.get("framework_references")
     _assign(risk, data)
     if (risk.inherent_likelihood, risk.inherent_impact) != before:
         risk.assessed_on = timezone.localdate()
     apply_assessment(risk)
-    _validate(risk)
+    # A new owner must read the risk; the current one stays until replaced.
+    _validate(risk, check_owner=risk.owner_id != owner_before)
     _save(risk, by=by, reason=reason or "Edited", references=references)
     system_services.refresh_criticality(risk.system, by=by)
     return risk
@@ -283,9 +296,17 @@ def request_acceptance(
     acceptance = RiskAcceptance(
         risk=risk, rationale=rationale.strip(), expires_on=expires_on, requested_by=by
     )
-    acceptance._history_user = by
-    acceptance._change_reason = "Requested"
-    acceptance.save()
+    audit.save_with_history(acceptance, by=by, reason="Requested")
+    system = risk.system
+    notify(
+        reason=ReminderReason.ACCEPTANCE_REQUESTED,
+        record=acceptance,
+        # The committee members who may decide on it (never the system's owners).
+        recipients=committee_ids(excluding=[system.business_owner_id, system.technical_owner_id]),
+        by=by,
+        title=f"{acceptance.reference}: accepting {risk.reference} “{risk.title}” of {system} "
+        f"until {expires_on:%d %b %Y} waits for the committee",
+    )
     return acceptance
 
 
@@ -303,7 +324,7 @@ def decide_acceptance(
     if refusal:
         raise PermissionDenied(refusal)
     if acceptance.status != AcceptanceStatus.PENDING:
-        raise ValidationError(
+        raise StateConflict(
             f"This acceptance is already {acceptance.get_status_display().lower()}."
         )
     if not approve and not comment.strip():
@@ -312,9 +333,15 @@ def decide_acceptance(
     acceptance.decided_by = by
     acceptance.decided_at = timezone.now()
     acceptance.decision_comment = comment.strip()
-    acceptance._history_user = by
-    acceptance._change_reason = "Approved" if approve else "Rejected"
-    acceptance.save()
+    audit.save_with_history(acceptance, by=by, reason="Approved" if approve else "Rejected")
+    notify(
+        reason=ReminderReason.ACCEPTANCE_DECIDED,
+        record=acceptance,
+        recipients=[acceptance.requested_by_id],
+        by=by,
+        title=f"{acceptance.reference}: {by} {'approved' if approve else 'rejected'} accepting "
+        f"{acceptance.risk.reference} “{acceptance.risk.title}”",
+    )
     if approve:
         risk = acceptance.risk
         risk.treatment = Treatment.ACCEPT
@@ -340,9 +367,7 @@ def withdraw_acceptance(*, acceptance: RiskAcceptance, by) -> RiskAcceptance:
     if acceptance.status != AcceptanceStatus.PENDING:
         raise ValidationError("Only a pending acceptance can be withdrawn.")
     acceptance.status = AcceptanceStatus.WITHDRAWN
-    acceptance._history_user = by
-    acceptance._change_reason = "Withdrawn"
-    acceptance.save()
+    audit.save_with_history(acceptance, by=by, reason="Withdrawn")
     return acceptance
 
 

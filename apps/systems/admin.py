@@ -1,9 +1,33 @@
+from django import forms
 from django.contrib import admin, messages
 from simple_history.admin import SimpleHistoryAdmin
 
 from apps.core.models import GovernanceSettings
+from apps.systems import permissions, selectors
 from apps.systems.models import AISystem
-from apps.systems.services import apply_derived_fields, recompute_review_cadences
+from apps.systems.services import OWNER_FIELDS, apply_derived_fields, recompute_review_cadences
+
+
+class AISystemAdminForm(forms.ModelForm):
+    """The owners follow the register's rule here too: a new owner can read the system."""
+
+    class Meta:
+        model = AISystem
+        fields = "__all__"  # noqa: DJ007 — the admin's fieldsets decide what is shown
+
+    def clean(self):
+        cleaned = super().clean()
+        team = cleaned.get("team")
+        moved = team is not None and team.pk != self.instance.team_id
+        for field in OWNER_FIELDS:
+            owner = cleaned.get(field)
+            if owner is None or team is None:
+                continue
+            if moved or owner.pk != getattr(self.instance, f"{field}_id"):
+                refusal = permissions.why_cannot_own(owner, team)
+                if refusal:
+                    self.add_error(field, refusal)
+        return cleaned
 
 
 @admin.register(AISystem)
@@ -32,9 +56,11 @@ class AISystemAdmin(SimpleHistoryAdmin):
         "created_by",
     ]
     autocomplete_fields = ["business_owner", "technical_owner", "team"]
+    form = AISystemAdminForm
 
     def save_model(self, request, obj, form, change):
-        apply_derived_fields(obj)
+        level = selectors.highest_residual_level(obj) if obj.pk else None
+        apply_derived_fields(obj, highest_residual_level=level)
         super().save_model(request, obj, form, change)
 
 

@@ -7,7 +7,13 @@ from apps.accounts import permissions
 from apps.accounts.models import Team
 from apps.core.filters import ArchivedFilterMixin, SearchFilterMixin, UTCIsoDateTimeFilter
 from apps.core.models import Level
-from apps.systems.models import AIKind, AISystem, EUAIActTier, LifecycleStage
+from apps.systems.models import (
+    AIKind,
+    AISystem,
+    EUAIActTier,
+    LifecycleStage,
+    ungoverned_condition,
+)
 
 
 def _visible_teams(request):
@@ -31,6 +37,17 @@ class SystemFilterSet(ArchivedFilterMixin, SearchFilterMixin, django_filters.Fil
         choices=EUAIActTier.choices, empty_label="All tiers", label="EU AI Act tier"
     )
     criticality = django_filters.ChoiceFilter(choices=Level.choices, empty_label="Any criticality")
+    ungoverned = django_filters.BooleanFilter(
+        method="filter_ungoverned",
+        label="Governance",
+        widget=forms.Select(
+            choices=[
+                ("", "Any"),
+                ("true", "Ungoverned"),
+                ("false", "Governed, or not in service"),
+            ]
+        ),
+    )
     updated_after = UTCIsoDateTimeFilter(
         field_name="updated_at", lookup_expr="gte", widget=forms.HiddenInput
     )
@@ -54,6 +71,10 @@ class SystemFilterSet(ArchivedFilterMixin, SearchFilterMixin, django_filters.Fil
     class Meta:
         model = AISystem
         fields = ["team", "lifecycle_stage", "ai_kind", "eu_ai_act_tier", "criticality"]
+
+    def filter_ungoverned(self, queryset, name, value):
+        ungoverned = ungoverned_condition()
+        return queryset.filter(ungoverned) if value else queryset.exclude(ungoverned)
 
     def filter_queryset(self, queryset):
         queryset = super().filter_queryset(queryset)

@@ -3,12 +3,12 @@
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Div, Field, Fieldset, Layout
 from django import forms
-from django.contrib.auth import get_user_model
 from django.db.models import Q
 
 from apps.accounts import permissions
 from apps.accounts.models import Team
-from apps.core.forms import RecordForm
+from apps.core.forms import RecordForm, columns
+from apps.systems import selectors
 from apps.systems.models import (
     AFFECTED_PARTY_LABELS,
     DATA_CATEGORY_LABELS,
@@ -54,9 +54,18 @@ class AISystemForm(RecordForm):
             # Keep the current team selectable even if the editor could not create there.
             teams |= Q(pk=self.instance.team_id)
         self.fields["team"].queryset = Team.objects.filter(teams).order_by("name")
-        active_users = get_user_model().objects.filter(is_active=True).order_by("full_name")
-        self.fields["business_owner"].queryset = active_users
-        self.fields["technical_owner"].queryset = active_users
+        # Owners are people who can read the system: members of the teams offered, committee
+        # members and administrators (the service checks them against the team chosen).
+        owners = selectors.possible_owners(
+            Team.objects.filter(teams).values("pk"),
+            keep=[self.instance.business_owner_id, self.instance.technical_owner_id],
+        )
+        for name in ("business_owner", "technical_owner"):
+            self.fields[name].queryset = owners
+            self.fields[name].help_text = (
+                f"{self.fields[name].help_text} A member of the owning team, a committee member "
+                "or an administrator: someone who can read the system."
+            )
         # Choices have no sensible default: make people choose consciously.
         for name in ("lifecycle_stage", "decision_role", "oversight_mode"):
             self.fields[name].choices = [c for c in self.fields[name].choices if c[0] != ""]
@@ -73,12 +82,7 @@ class AISystemForm(RecordForm):
             ),
             Fieldset(
                 "Who owns it",
-                Div(
-                    Div("team", css_class="col-md-4"),
-                    Div("business_owner", css_class="col-md-4"),
-                    Div("technical_owner", css_class="col-md-4"),
-                    css_class="row",
-                ),
+                columns("team", "business_owner", "technical_owner", width="col-md-4"),
             ),
             Fieldset(
                 "Kind of system",
@@ -111,20 +115,15 @@ class AISystemForm(RecordForm):
                     Div("oversight_mode", css_class="col-md-8"),
                     css_class="row",
                 ),
-                Div(
-                    Div("eu_ai_act_tier", css_class="col-md-6"),
-                    Div(Field("eu_ai_act_area"), css_class="col-md-6"),
-                    css_class="row",
-                ),
+                columns("eu_ai_act_tier", Field("eu_ai_act_area")),
             ),
             Fieldset(
                 "Reproducible deployment",
-                Div(
-                    Div("model_version", css_class="col-md-6"),
-                    Div("training_data_version", css_class="col-md-6"),
-                    Div("code_version", css_class="col-md-6"),
-                    Div("configuration_version", css_class="col-md-6"),
-                    css_class="row",
+                columns(
+                    "model_version",
+                    "training_data_version",
+                    "code_version",
+                    "configuration_version",
                 ),
             ),
             Fieldset(

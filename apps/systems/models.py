@@ -1,8 +1,11 @@
 """The AI system inventory."""
 
+import datetime
+
 from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from apps.accounts.permissions import TeamScopedQuerySet
@@ -24,6 +27,10 @@ class LifecycleStage(models.TextChoices):
     PILOT = "pilot", "Pilot"
     PRODUCTION = "production", "Production"
     RETIRED = "retired", "Retired"
+
+
+# The stages in which a system serves real people: it needs a current approved safety plan.
+IN_SERVICE_STAGES = (LifecycleStage.PILOT, LifecycleStage.PRODUCTION)
 
 
 class AIKind(models.TextChoices):
@@ -88,8 +95,48 @@ AFFECTED_PARTY_LABELS = {
 }
 
 
+def current_plan_condition(today: datetime.date | None = None) -> models.Q:
+    """The systems whose safety plan is **current** on ``today``: the committee approved it and its
+    next review is not past.
+
+    The review service records each approval on the system (``last_approved``, the day a review
+    reached its approvals, through :func:`apps.systems.services.record_plan_approval`), and
+    ``next_review_due`` is one review cadence after it (recomputed when the criticality, and so
+    the cadence, changes). A review in progress does not make a plan current, and a later review
+    that is rejected or withdrawn leaves the last approval in force until its next review date:
+    only an approval moves it.
+    """
+    today = today or timezone.localdate()
+    return models.Q(last_approved__isnull=False, next_review_due__gte=today)
+
+
+def ungoverned_condition(today: datetime.date | None = None) -> models.Q:
+    """The systems that are **ungoverned** on ``today``: in the inventory (not archived), in pilot
+    or production, and without a current approved safety plan (:func:`current_plan_condition`):
+    never approved, or their approved plan lapsed when the next review date passed.
+
+    Computed from stored columns and the date (never stored itself: it changes at midnight), so
+    every list, filter, count, export and reminder reads the same rule in the same query.
+    """
+    in_service = models.Q(archived_at__isnull=True, lifecycle_stage__in=IN_SERVICE_STAGES)
+    return in_service & ~current_plan_condition(today)
+
+
 class AISystemQuerySet(ArchivableQuerySet, TeamScopedQuerySet):
     team_path = "team"
+
+    def with_governance(self, today: datetime.date | None = None):
+        """Each system with ``ungoverned`` (see :func:`ungoverned_condition`): no extra query."""
+        return self.annotate(
+            ungoverned=models.Case(
+                models.When(ungoverned_condition(today), then=models.Value(True)),
+                default=models.Value(False),
+                output_field=models.BooleanField(),
+            )
+        )
+
+    def ungoverned(self, today: datetime.date | None = None):
+        return self.filter(ungoverned_condition(today))
 
 
 class AISystem(
@@ -210,6 +257,14 @@ class AISystem(
     )
     last_approved = models.DateField(null=True, blank=True, editable=False)
     next_review_due = models.DateField(null=True, blank=True, editable=False)
+    in_service_since = models.DateField(
+        "in service since",
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="The day it last went into pilot or production (empty while it is not in "
+        "service).",
+    )
 
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -255,6 +310,11 @@ class AISystem(
 
     def get_absolute_url(self):
         return reverse_pk("systems:detail", self.pk)
+
+    @property
+    def is_in_service(self) -> bool:
+        """In pilot or production: it serves real people and needs a current approved plan."""
+        return self.lifecycle_stage in IN_SERVICE_STAGES
 
     @property
     def data_categories(self) -> list[str]:

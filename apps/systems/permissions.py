@@ -32,6 +32,30 @@ def is_owner_of_system(user, system: AISystem) -> bool:
     return user.pk in (system.business_owner_id, system.technical_owner_id)
 
 
+def why_cannot_own(person, team) -> str:
+    """Why ``person`` may not own a record of ``team`` — the system itself (its business or
+    technical owner), one of its risks or mitigations — or "" if they may.
+
+    An owner must be able to read what they own: a member of the team (contributor or viewer), a
+    committee member or an administrator, with an active account. Never an auditor, whatever
+    other role they hold: auditors read every record and own none, so that they stay
+    independent of what they audit. The choosers offer the same people
+    (:func:`apps.systems.selectors.possible_owners`); the services refuse anyone else.
+    """
+    if person is None:
+        return ""
+    if not person.is_active:
+        return f"{person}'s account is closed: choose someone active."
+    if person.is_auditor:
+        return f"{person} is an auditor: auditors own no record, to stay independent."
+    if not can_read_team(person, team.pk):
+        return (
+            f"{person} cannot read {team}'s records: choose a member of {team}, a committee "
+            "member or an administrator."
+        )
+    return ""
+
+
 def why_cannot_edit_system(user, system: AISystem) -> str:
     if can_edit_system(user, system):
         return ""

@@ -1,4 +1,5 @@
-"""Reminders of the AI system inventory: safety-plan reviews coming due and overdue.
+"""Reminders of the AI system inventory: safety-plan reviews coming due and overdue, and systems
+in service that were never approved.
 
 Collected by the daily sweep (see :mod:`apps.reminders.registry`); both owners of a system are
 told. Archived and retired systems are not reviewed, so they are left out.
@@ -8,8 +9,18 @@ from __future__ import annotations
 
 import datetime
 
+from django.utils import timezone
+
+from apps.reminders.events import committee_ids
 from apps.reminders.models import ReminderReason
-from apps.reminders.registry import Candidate, collector, keyset_batches, url_maker, when
+from apps.reminders.registry import (
+    Candidate,
+    active_people,
+    collector,
+    keyset_batches,
+    url_maker,
+    when,
+)
 from apps.systems.models import AISystem, LifecycleStage
 
 REVIEW_NOTICE_DAYS = 14
@@ -29,6 +40,15 @@ def review_reason(days_left: int) -> ReminderReason:
     if days_left <= 7:
         return ReminderReason.REVIEW_DUE_7
     return ReminderReason.REVIEW_DUE_14
+
+
+def system_owners(row: dict, prefix: str = "") -> list[int]:
+    """The system's business and technical owners who are still active, from a batch's row
+    that has their columns (under ``prefix``, ``system__`` for a record of the system)."""
+    return active_people(
+        (row[f"{prefix}business_owner_id"], row[f"{prefix}business_owner__is_active"]),
+        (row[f"{prefix}technical_owner_id"], row[f"{prefix}technical_owner__is_active"]),
+    )
 
 
 @collector
@@ -66,14 +86,6 @@ def reviews_due(today: datetime.date):
                     f"Review of {reference} “{row['name']}” is due {when(due, today)} "
                     f"({due:%d %b %Y})"
                 )
-            owners = {
-                owner_id
-                for owner_id, active in (
-                    (row["business_owner_id"], row["business_owner__is_active"]),
-                    (row["technical_owner_id"], row["technical_owner__is_active"]),
-                )
-                if active
-            }
             batch.extend(
                 Candidate(
                     recipient_id=owner_id,
@@ -85,6 +97,72 @@ def reviews_due(today: datetime.date):
                     url=url(row["pk"]),
                     responsible=row["business_owner__full_name"],
                 )
-                for owner_id in sorted(owners)
+                for owner_id in system_owners(row)
+            )
+        yield batch
+
+
+@collector
+def never_approved_in_service(today: datetime.date):
+    """Systems in pilot or production that were never approved (ungoverned: see
+    :func:`apps.systems.models.ungoverned_condition`) → both owners, as their initial review
+    overdue, and every committee member at once, as an escalation: a system serving people with
+    no approved plan is the committee's business from its first day.
+
+    The due date is the day the system went into service (``in_service_since``), so each person
+    is told once per spell in service, however often the sweep runs; the owners' reminder is
+    escalated as any overdue one is, under the same key as the committee's (one each). A plan
+    that lapsed is a review overdue: :func:`reviews_due` tells its owners, and the escalation
+    after the configured delay the committee.
+    """
+    systems = AISystem.objects.ungoverned(today).filter(last_approved__isnull=True)
+    fields = [
+        "name",
+        "lifecycle_stage",
+        "in_service_since",
+        "created_at",
+        "business_owner_id",
+        "business_owner__is_active",
+        "business_owner__full_name",
+        "technical_owner_id",
+        "technical_owner__is_active",
+    ]
+    url = url_maker("systems:detail")
+    committee: list[int] | None = None
+    for rows in keyset_batches(systems, fields):
+        if committee is None:
+            committee = committee_ids()
+        batch = []
+        for row in rows:
+            since = row["in_service_since"] or timezone.localtime(row["created_at"]).date()
+            stage = LifecycleStage(row["lifecycle_stage"]).label.lower()
+            what = (
+                f"{AISystem.format_reference(row['pk'])} “{row['name']}” is in {stage} "
+                f"(since {since:%d %b %Y}) with no approved safety plan"
+            )
+            common = {
+                "model": AISystem,
+                "object_id": row["pk"],
+                "due_date": since,
+                "url": url(row["pk"]),
+                "responsible": row["business_owner__full_name"],
+            }
+            batch.extend(
+                Candidate(
+                    recipient_id=owner_id,
+                    reason=ReminderReason.REVIEW_OVERDUE,
+                    title=f"{what}: submit it for an initial deployment review",
+                    **common,
+                )
+                for owner_id in system_owners(row)
+            )
+            batch.extend(
+                Candidate(
+                    recipient_id=member_id,
+                    reason=ReminderReason.ESCALATION,
+                    title=f"Ungoverned: {what} — responsible: {row['business_owner__full_name']}",
+                    **common,
+                )
+                for member_id in committee
             )
         yield batch

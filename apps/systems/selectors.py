@@ -2,22 +2,52 @@
 
 from __future__ import annotations
 
-from django.db.models import Max, QuerySet
+from collections.abc import Iterable
 
+from django.contrib.auth import get_user_model
+from django.db.models import Max, Q, QuerySet
+
+from apps.accounts.models import Membership
 from apps.systems.models import AISystem
 
 
 def system_list(user) -> QuerySet[AISystem]:
-    """The systems a user may see, with what the list shows joined in (no per-row queries)."""
-    return AISystem.objects.visible_to(user).select_related(
-        "team", "business_owner", "technical_owner"
+    """The systems a user may see, with what the list shows joined in and whether each is
+    ungoverned (no per-row queries)."""
+    return (
+        AISystem.objects.visible_to(user)
+        .with_governance()
+        .select_related("team", "business_owner", "technical_owner")
     )
 
 
 def system_detail(user) -> QuerySet[AISystem]:
-    return AISystem.objects.visible_to(user).select_related(
-        "team", "business_owner", "technical_owner", "created_by", "archived_by"
+    return (
+        AISystem.objects.visible_to(user)
+        .with_governance()
+        .select_related("team", "business_owner", "technical_owner", "created_by", "archived_by")
     )
+
+
+def possible_owners(team_ids: Iterable[int] | QuerySet, *, keep: Iterable[int | None] = ()):
+    """The people who may own records of these teams — a system (business or technical owner),
+    its risks and mitigations: what the owner choosers offer.
+
+    Active members of the teams (contributors and viewers), committee members and
+    administrators: the people who can read those records. Never auditors (see
+    :func:`apps.systems.permissions.why_cannot_own`, the same rule for one person). ``keep``:
+    the record's current owners, offered as long as they are active, so that saving a record
+    never silently changes who owns it (the services ask only a new owner to read it).
+    """
+    if not isinstance(team_ids, QuerySet):
+        team_ids = list(team_ids)
+    members = Membership.objects.filter(team_id__in=team_ids).values("user_id")
+    readers = Q(pk__in=members) | Q(is_committee_member=True) | Q(is_superuser=True)
+    kept = [pk for pk in keep if pk]
+    wanted = (
+        (Q(is_auditor=False) & readers) | Q(pk__in=kept) if kept else Q(is_auditor=False) & readers
+    )
+    return get_user_model().objects.filter(wanted, is_active=True).order_by("full_name", "email")
 
 
 def systems_open_for_records(user) -> QuerySet[AISystem]:

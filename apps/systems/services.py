@@ -16,6 +16,7 @@ from django.db.models import DateField, ExpressionWrapper, F
 from django.utils import timezone
 
 from apps.accounts import permissions as roles
+from apps.core.audit import save_with_history
 from apps.core.concurrency import check_version
 from apps.core.models import GovernanceSettings, Level
 from apps.systems import permissions, selectors
@@ -66,12 +67,39 @@ def apply_derived_fields(
     )
     system.review_cadence_days = governance.review_cadence_days(system.criticality)
     system.next_review_due = next_review_due(system.last_approved, system.review_cadence_days)
+    system.in_service_since = in_service_since(system)
 
 
-def _validate(system: AISystem) -> None:
+def in_service_since(system: AISystem) -> datetime.date | None:
+    """The day the system's current spell in pilot or production began: kept while it stays
+    in service (pilot → production included), today when it enters, none when it leaves."""
+    if not system.is_in_service:
+        return None
+    return system.in_service_since or timezone.localdate()
+
+
+OWNER_FIELDS = ("business_owner", "technical_owner")
+
+
+def _validate(system: AISystem, *, check_owners=OWNER_FIELDS) -> None:
+    """Every problem at once: the model's rules, and each owner in ``check_owners`` (those newly
+    chosen) able to read the system (:func:`~apps.systems.permissions.why_cannot_own`)."""
     if system.eu_ai_act_tier != EUAIActTier.HIGH_RISK:
         system.eu_ai_act_area = ""
-    system.full_clean(exclude=["created_by", "archived_by"])
+    owner_errors: dict[str, list] = {}
+    for field in check_owners:
+        owner = getattr(system, field) if getattr(system, f"{field}_id") else None
+        refusal = permissions.why_cannot_own(owner, system.team) if system.team_id else ""
+        if refusal:
+            owner_errors[field] = [ValidationError(refusal, code="owner_cannot_read")]
+    try:
+        system.full_clean(exclude=["created_by", "archived_by"])
+    except ValidationError as error:
+        if owner_errors:
+            raise ValidationError(error.update_error_dict(owner_errors)) from error
+        raise
+    if owner_errors:
+        raise ValidationError(owner_errors)
 
 
 def _assign(system: AISystem, data: dict[str, Any]) -> None:
@@ -80,12 +108,6 @@ def _assign(system: AISystem, data: dict[str, Any]) -> None:
         raise ValueError(f"Not editable fields of an AI system: {', '.join(sorted(unknown))}")
     for name, value in data.items():
         setattr(system, name, value)
-
-
-def _save_with_history(system: AISystem, *, by, reason: str) -> None:
-    system._history_user = by
-    system._change_reason = reason
-    system.save()
 
 
 @transaction.atomic
@@ -97,7 +119,7 @@ def create_system(*, by, data: dict[str, Any], reason: str = "") -> AISystem:
         raise PermissionDenied("You can only register systems for a team you contribute to.")
     apply_derived_fields(system)
     _validate(system)
-    _save_with_history(system, by=by, reason=reason or "Registered")
+    save_with_history(system, by=by, reason=reason or "Registered")
     return system
 
 
@@ -115,14 +137,22 @@ def update_system(
     system = AISystem.objects.select_for_update().get(pk=system.pk)
     if not permissions.can_edit_system(by, system):
         raise PermissionDenied("You cannot edit this system.")
-    check_version(system, expected_version, data)
-    old_team_id = system.team_id
+    data = check_version(system, expected_version, data)
+    before = {name: getattr(system, f"{name}_id") for name in ("team", *OWNER_FIELDS)}
     _assign(system, data)
-    if system.team_id != old_team_id and not roles.can_write_team(by, system.team_id):
+    moved = system.team_id != before["team"]
+    if moved and not roles.can_write_team(by, system.team_id):
         raise PermissionDenied("You can only move a system to a team you contribute to.")
     apply_derived_fields(system, highest_residual_level=selectors.highest_residual_level(system))
-    _validate(system)
-    _save_with_history(system, by=by, reason=reason or "Edited")
+    # An owner kept as they were is not asked again (someone who since left the team stays
+    # until replaced); a new owner, or any owner of a system moving team, must read it.
+    _validate(
+        system,
+        check_owners=[
+            name for name in OWNER_FIELDS if moved or getattr(system, f"{name}_id") != before[name]
+        ],
+    )
+    save_with_history(system, by=by, reason=reason or "Edited")
     return system
 
 
@@ -136,7 +166,7 @@ def archive_system(*, system: AISystem, by, reason: str = "") -> AISystem:
         raise ValidationError("This system is already archived.")
     system.archived_at = timezone.now()
     system.archived_by = by
-    _save_with_history(system, by=by, reason=reason or "Archived")
+    save_with_history(system, by=by, reason=reason or "Archived")
     return system
 
 
@@ -150,8 +180,8 @@ def restore_system(*, system: AISystem, by, reason: str = "") -> AISystem:
         raise ValidationError("This system is not archived.")
     system.archived_at = None
     system.archived_by = None
-    _validate(system)
-    _save_with_history(system, by=by, reason=reason or "Restored from the archive")
+    _validate(system, check_owners=())
+    save_with_history(system, by=by, reason=reason or "Restored from the archive")
     return system
 
 
@@ -165,7 +195,7 @@ def refresh_criticality(system: AISystem, *, by=None) -> AISystem:
     before = (system.criticality, system.review_cadence_days, system.next_review_due)
     apply_derived_fields(system, highest_residual_level=selectors.highest_residual_level(system))
     if (system.criticality, system.review_cadence_days, system.next_review_due) != before:
-        _save_with_history(system, by=by, reason="Criticality recomputed after a risk changed")
+        save_with_history(system, by=by, reason="Criticality recomputed after a risk changed")
     return system
 
 
@@ -199,5 +229,5 @@ def record_plan_approval(
     system = AISystem.objects.select_for_update().get(pk=system.pk)
     system.last_approved = approved_on
     apply_derived_fields(system, highest_residual_level=selectors.highest_residual_level(system))
-    _save_with_history(system, by=by, reason=reason)
+    save_with_history(system, by=by, reason=reason)
     return system

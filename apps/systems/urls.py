@@ -6,6 +6,7 @@ app_name = "systems"
 
 urlpatterns = [
     path("", views.SystemListView.as_view(), name="list"),
+    path("export.csv", views.SystemExportView.as_view(), name="export"),
     path("new/", views.SystemCreateView.as_view(), name="create"),
     path("<int:pk>/", views.SystemView.as_view(), name="detail"),
     path("<int:pk>/edit/", views.SystemEditView.as_view(), name="edit"),

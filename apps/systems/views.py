@@ -12,10 +12,12 @@ from typing import ClassVar
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
 
+from apps.accounts.permissions import contributor_teams
 from apps.core.ids import parse_id
 from apps.core.views.generic import (
     ObjectArchiveView,
     ObjectEditView,
+    ObjectExportView,
     ObjectHistoryView,
     ObjectListView,
     ObjectView,
@@ -23,6 +25,7 @@ from apps.core.views.generic import (
     ServiceFormView,
 )
 from apps.systems import permissions, selectors, services
+from apps.systems.api.exports import SystemExporter
 from apps.systems.filters import SystemFilterSet
 from apps.systems.forms import AISystemForm
 from apps.systems.models import AISystem
@@ -37,6 +40,13 @@ class SystemListView(ObjectListView):
 
     def get_extra_context(self):
         return {"can_create_system": permissions.can_create_system(self.request.user)}
+
+
+class SystemExportView(ObjectExportView):
+    """The inventory's *Download CSV*: the rows of the filtered list, the API export's columns."""
+
+    exporter = SystemExporter
+    filterset_class = SystemFilterSet
 
 
 class SystemView(ObjectView):
@@ -62,13 +72,17 @@ class SystemCreateView(ServiceFormView):
             raise PermissionDenied("Only contributors of a team can register AI systems.")
         return super().dispatch(request, *args, **kwargs)
 
-    def get_form_kwargs(self):
-        kwargs = super().get_form_kwargs()
-        kwargs["user"] = self.request.user
+    def get_initial(self):
+        """The team in the address (``?team=``), else the person's only team; and the person
+        as business owner: what most registrations start from, changed in one click."""
         team = parse_id(self.request.GET.get("team"))
-        if team is not None:
-            kwargs.setdefault("initial", {})["team"] = team
-        return kwargs
+        if team is None:
+            teams = list(contributor_teams(self.request.user).values_list("pk", flat=True)[:2])
+            team = teams[0] if len(teams) == 1 else None
+        return {"team": team, "business_owner": self.request.user.pk}
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "user": self.request.user}
 
     def perform(self, form):
         return services.create_system(

@@ -162,7 +162,8 @@ def test_creating_a_risk_by_role(role, api_for, system, records):
 @pytest.mark.parametrize("role", ROLES)
 def test_changing_a_risk_by_role(role, api_for, risk, records):
     url = reverse("api:risk-detail", args=[risk.pk])
-    response = api_for(role).patch(url, {"title": "Invents refund rules"}, format="json")
+    body = {"title": "Invents refund rules", "version": risk.version}
+    response = api_for(role).patch(url, body, format="json")
     expected = {
         "contributor": 200,
         "administrator": 200,

@@ -1,6 +1,5 @@
 """Exports: exactly the filtered rows, in files that parse, streamed with bounded memory."""
 
-import csv
 import datetime
 import io
 import json
@@ -15,6 +14,7 @@ from apps.risks.api.exports import RiskExporter
 from apps.risks.api.filters import RiskAPIFilterSet
 from apps.risks.models import Risk, RiskCategory, RiskMatrix
 from apps.risks.services import apply_assessment
+from tests.export_files import csv_dicts
 from tests.factories import AISystemFactory, RiskFactory
 
 pytestmark = pytest.mark.django_db
@@ -100,9 +100,9 @@ def expected_refs(user, query):
     ],
 )
 def test_the_csv_export_is_the_filtered_register(query, api_for, auditor, register):
-    text = body_of(api_for(auditor).get(reverse("api:export-risks-csv"), query)).decode()
-    assert text.startswith("\ufeff")
-    rows = list(csv.DictReader(io.StringIO(text.removeprefix("\ufeff"))))
+    body = body_of(api_for(auditor).get(reverse("api:export-risks-csv"), query))
+    assert body.decode().startswith("\ufeff")
+    rows = csv_dicts(body)
     assert [row["reference"] for row in rows] == expected_refs(auditor, query)
 
 
@@ -110,10 +110,7 @@ def test_csv_columns_are_documented_words_and_iso_dates(api_for, auditor, regist
     response = api_for(auditor).get(reverse("api:export-risks-csv"), {"archived": "all"})
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert response["Content-Disposition"].startswith('attachment; filename="risks-')
-    rows = {
-        row["title"]: row
-        for row in csv.DictReader(io.StringIO(body_of(response).decode("utf-8-sig")))
-    }
+    rows = {row["title"]: row for row in csv_dicts(body_of(response))}
     assert list(next(iter(rows.values()))) == RiskExporter.header()
     high = rows["High one"]
     assert high["residual_level"] == "High"
@@ -172,7 +169,7 @@ def test_every_register_exports_in_every_format(export, file_format, api_for, au
     response = api_for(auditor).get(reverse(f"api:export-{export}-{file_format}"))
     content = body_of(response)
     if file_format == "csv":
-        rows = list(csv.DictReader(io.StringIO(content.decode("utf-8-sig"))))
+        rows = csv_dicts(content)
     elif file_format == "json":
         rows = json.loads(content)
     else:

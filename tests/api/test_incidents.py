@@ -96,7 +96,11 @@ def test_incident_rules_come_back_on_their_fields(api_for, system, risk):
     ).json()
     assert created["uncatalogued"] is False
     url = reverse("api:incident-detail", args=[created["id"]])
-    closing = client.patch(url, {"closed_at": timezone.now().isoformat()}, format="json")
+    closing = client.patch(
+        url,
+        {"closed_at": timezone.now().isoformat(), "version": created["version"]},
+        format="json",
+    )
     assert closing.status_code == 400  # phases in order: recovered first, and SEV2 needs a review
     assert Incident.objects.get(pk=created["id"]).closed_at is None
 

@@ -82,3 +82,90 @@ def test_an_unassigned_committee_member_is_told_why(api_for, reviews):
     )
     assert response.status_code == 403
     assert response.json()["detail"] == "Only the reviewers assigned to this plan decide on it."
+
+
+def test_a_decision_on_a_version_replaced_since_it_was_read_is_a_409(
+    api_for, reviews, committee_member
+):
+    from apps.reviews.models import Decision, ReviewStatus
+
+    review = reviews["own"]
+    response = api_for(committee_member).post(
+        reverse("api:review-decide", args=[review.pk]),
+        {"decision": "approve", "version": 2},  # not the version submitted
+        format="json",
+    )
+    assert response.status_code == 409
+    assert response.json()["code"] == "conflict"
+    review.refresh_from_db()
+    assert review.status == ReviewStatus.PENDING
+    assert not Decision.objects.filter(review=review).exists()
+
+
+@pytest.mark.postgres
+# serialized_rollback: the flush after the test would take the risk catalogues with it.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_reviewers_deciding_at_once_the_one_who_loses_the_race_gets_a_409(system):
+    """One approval settles the review. Both requests pass the endpoint's own check while the
+    review row is locked elsewhere, then the service counts them one after the other: the
+    second is told the review is decided with a 409, as every other conflict (it was a 400)."""
+    import threading
+    import time
+
+    from django.db import connection, connections, transaction
+
+    from apps.reviews.models import Decision, Review, ReviewStatus
+    from tests.api.conftest import token_client
+
+    reviewers = [UserFactory(is_committee_member=True) for _ in range(2)]
+    review = ReviewFactory(system=system, reviewers=reviewers)
+    clients = [token_client(reviewer) for reviewer in reviewers]
+    url = reverse("api:review-decide", args=[review.pk])
+    locked, release, statuses = threading.Event(), threading.Event(), [None, None]
+
+    def hold_the_review():
+        try:
+            with transaction.atomic():
+                Review.objects.select_for_update().get(pk=review.pk)
+                locked.set()
+                release.wait(timeout=60)
+        finally:
+            connections.close_all()
+
+    def decide(index):
+        try:
+            response = clients[index].post(
+                url, {"decision": "approve", "comment": "Sound.", "version": 1}, format="json"
+            )
+            statuses[index] = (response.status_code, response.json())
+        finally:
+            connections.close_all()
+
+    def waiting_for_the_lock() -> int:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity "
+                "WHERE wait_event_type = 'Lock' AND datname = current_database()"
+            )
+            return cursor.fetchone()[0]
+
+    holder = threading.Thread(target=hold_the_review)
+    holder.start()
+    assert locked.wait(timeout=10)
+    threads = [threading.Thread(target=decide, args=(i,)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    deadline = time.monotonic() + 30
+    while waiting_for_the_lock() < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert waiting_for_the_lock() == 2  # both past the endpoint's check, at the service's lock
+    release.set()
+    for thread in [holder, *threads]:
+        thread.join(timeout=60)
+
+    assert sorted(status for status, _ in statuses) == [201, 409], statuses
+    loser = next(body for status, body in statuses if status == 409)
+    assert "already approved" in loser["detail"]
+    review.refresh_from_db()
+    assert review.status == ReviewStatus.APPROVED
+    assert Decision.objects.filter(review=review).count() == 1

@@ -17,6 +17,7 @@ from schemathesis.checks import (
 )
 
 from apps.accounts.services import create_token
+from tests.fuzzing import examples
 
 pytestmark = pytest.mark.django_db
 
@@ -116,7 +117,7 @@ def test_read_endpoints_answer_as_the_schema_says(wsgi_app, records, auditor):
     for operation in operations:
 
         @settings(
-            max_examples=12,
+            max_examples=examples(default=4, deep=50),  # per operation; tests/fuzzing.py
             deadline=None,
             database=None,
             suppress_health_check=list(HealthCheck),

@@ -125,31 +125,52 @@ def test_bad_filters_are_clear_errors(api_for, records, query):
         cursor.execute("SELECT 1")
 
 
-def test_an_update_with_a_stale_etag_is_a_conflict(api_for, risk):
+def test_an_update_with_a_stale_etag_of_a_field_changed_since_is_a_conflict(api_for, risk):
     client = api_for("contributor")
     url = reverse("api:risk-detail", args=[risk.pk])
     etag = client.get(url)["ETag"]
-    first = client.patch(url, {"status": "treated"}, format="json", HTTP_IF_MATCH=etag)
+    first = client.patch(url, {"title": "Saved first"}, format="json", HTTP_IF_MATCH=etag)
     assert first.status_code == 200
     assert first["ETag"] != etag
     second = client.patch(url, {"title": "Lost update"}, format="json", HTTP_IF_MATCH=etag)
     assert second.status_code == 409
     assert second.json()["code"] == "conflict"
+    assert second["ETag"] == first["ETag"]
     risk.refresh_from_db()
-    assert risk.title == "Invented refund policy"
+    assert risk.title == "Saved first"
     fresh = client.patch(url, {"title": "Fresh update"}, format="json", HTTP_IF_MATCH=first["ETag"])
     assert fresh.status_code == 200
+
+
+def test_an_update_with_a_stale_etag_of_other_fields_keeps_both_changes(api_for, risk):
+    # Changed on purpose (issue 25 §1): a stale If-Match was a 409 whatever it changed; it now
+    # goes through the forms' three-way merge, which loses nothing and refuses only a field
+    # changed on both sides.
+    client = api_for("contributor")
+    url = reverse("api:risk-detail", args=[risk.pk])
+    etag = client.get(url)["ETag"]
+    first = client.patch(url, {"status": "treated"}, format="json", HTTP_IF_MATCH=etag)
+    assert first.status_code == 200
+    second = client.patch(url, {"title": "Second change"}, format="json", HTTP_IF_MATCH=etag)
+    assert second.status_code == 200
+    risk.refresh_from_db()
+    assert (risk.status, risk.title, risk.version) == ("treated", "Second change", 3)
 
 
 def test_put_needs_every_field_and_a_risk_never_moves(api_for, risk, foreign_system):
     client = api_for("contributor")
     url = reverse("api:risk-detail", args=[risk.pk])
-    assert client.put(url, {"title": "Only a title"}, format="json").status_code == 400
+    etag = client.get(url)["ETag"]
+    only_title = client.put(url, {"title": "Only a title"}, format="json", HTTP_IF_MATCH=etag)
+    assert only_title.status_code == 400
     payload = risk_payload(
         risk.system, title="Full replacement", treatment="mitigate", status="open"
     )
-    assert client.put(url, payload, format="json").status_code == 200
-    moved = client.patch(url, {"system": risk.system.pk + 1000}, format="json")
+    replaced = client.put(url, payload, format="json", HTTP_IF_MATCH=etag)
+    assert replaced.status_code == 200
+    moved = client.patch(
+        url, {"system": risk.system.pk + 1000}, format="json", HTTP_IF_MATCH=replaced["ETag"]
+    )
     assert moved.status_code == 400
 
 
@@ -193,10 +214,13 @@ def test_history_after_edits_through_the_form_and_the_api(
     )
     assert page.status_code == 302, page.content
     # 2. A change through the API, by someone else.
-    api = api_for("administrator").patch(
-        reverse("api:risk-detail", args=[risk.pk]),
+    administrator_api = api_for("administrator")
+    url = reverse("api:risk-detail", args=[risk.pk])
+    api = administrator_api.patch(
+        url,
         {"status": "treated", "change_reason": "Quarterly review"},
         format="json",
+        HTTP_IF_MATCH=administrator_api.get(url)["ETag"],
     )
     assert api.status_code == 200
 
@@ -260,10 +284,13 @@ def test_a_mitigation_updated_through_the_api_links_risks_of_its_system_only(
 ):
     client = api_for("administrator")
     url = reverse("api:mitigation-detail", args=[mitigation.pk])
-    response = client.patch(url, {"risks": [risk.reference, foreign_risk.reference]}, format="json")
+    etag = client.get(url)["ETag"]
+    response = client.patch(
+        url, {"risks": [risk.reference, foreign_risk.reference]}, format="json", HTTP_IF_MATCH=etag
+    )
     assert response.status_code == 400
     assert "another system" in response.json()["errors"]["risks"][0]
-    response = client.patch(url, {"status": "verified"}, format="json")
+    response = client.patch(url, {"status": "verified"}, format="json", HTTP_IF_MATCH=etag)
     assert response.status_code == 200
     assert response.json()["last_verified_on"]
     history = client.get(reverse("api:mitigation-history", args=[mitigation.pk])).json()

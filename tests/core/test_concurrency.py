@@ -161,3 +161,123 @@ def test_a_form_saved_after_someone_else_saved_shows_both_versions_and_loses_not
 def test_a_create_form_has_no_version(client_for, system):
     response = client_for("contributor").get(reverse("risks:create"), {"system": system.pk})
     assert "version" not in response.context["form"].fields
+
+
+# --- The merge: only the fields a person changed are theirs --------------------------------------
+EDITS = {  # per kind: the field one person changes, and the field the other changes
+    "risk": ("title", "scenario"),
+    "system": ("name", "purpose"),
+    "mitigation": ("title", "description"),
+    "incident": ("title", "description"),
+}
+
+
+def _record_of(kind, system, risk):
+    return {
+        "risk": lambda: risk,
+        "system": lambda: system,
+        "mitigation": lambda: MitigationFactory(system=system, title="Grounding"),
+        "incident": lambda: IncidentFactory(system=system, title="Refund invented"),
+    }[kind]()
+
+
+@pytest.mark.parametrize("kind", list(EDITS))
+def test_two_people_editing_different_fields_through_the_form_both_keep_their_change(
+    kind, client_for, system, risk, colleague
+):
+    record = _record_of(kind, system, risk)
+    url = reverse(f"{kind}s:edit", args=[record.pk])
+    mine, theirs = client_for("contributor"), client_for(colleague)
+    my_form = post_data_of(mine.get(url).context["form"])
+    their_form = post_data_of(theirs.get(url).context["form"])
+    my_field, their_field = EDITS[kind]
+
+    their_form[their_field] = "Changed by the colleague"
+    assert theirs.post(url, their_form).status_code == 302
+    my_form[my_field] = "Changed by me"
+    response = mine.post(url, my_form)  # every field posted, from the version first read
+
+    assert response.status_code == 302, response.context["form"].errors
+    saved = type(record).objects.get(pk=record.pk)
+    assert getattr(saved, my_field) == "Changed by me"
+    assert getattr(saved, their_field) == "Changed by the colleague"
+    assert saved.version == record.version + 2
+
+
+def test_a_conflict_page_carries_their_other_changes_so_saving_again_loses_none(
+    client_for, risk, colleague
+):
+    url = reverse("risks:edit", args=[risk.pk])
+    client = client_for("contributor")
+    data = post_data_of(client.get(url).context["form"])
+    risk_services.update_risk(
+        risk=risk, by=colleague, data={"title": "Their title", "scenario": "Their scenario"}
+    )
+
+    data["title"] = "My title"
+    conflict = client.post(url, data)
+    assert conflict.status_code == 409
+    form = conflict.context["form"]
+    assert form["scenario"].value() == "Their scenario"  # not theirs to lose on the next save
+    assert form["title"].value() == "My title"
+    assert "Scenario, which you had not changed, are now in the form" in conflict.text
+
+    again = dict(data, version=form.data["version"], scenario=form.data["scenario"])
+    assert client.post(url, again).status_code == 302
+    saved = Risk.objects.get(pk=risk.pk)
+    assert (saved.title, saved.scenario) == ("My title", "Their scenario")
+
+
+def test_a_stale_edit_sending_unchanged_values_keeps_what_others_saved(
+    risk, contributor, colleague
+):
+    read = {"title": risk.title, "scenario": risk.scenario, "status": risk.status}
+    risk_services.update_risk(risk=risk, by=colleague, data={"scenario": "Their scenario"})
+    risk_services.update_risk(
+        risk=risk, by=contributor, data=read | {"status": "treated"}, expected_version=1
+    )
+    saved = Risk.objects.get(pk=risk.pk)
+    assert (saved.scenario, saved.status) == ("Their scenario", "treated")
+
+
+def test_a_related_record_counts_by_its_key(risk, contributor, colleague):
+    """A form posts the owner as a record; the history keeps its key: unchanged is unchanged."""
+    risk_services.update_risk(risk=risk, by=colleague, data={"owner": colleague})
+    risk_services.update_risk(
+        risk=risk,
+        by=contributor,
+        data={"owner": risk.owner, "title": "Renamed"},
+        expected_version=1,
+    )
+    saved = Risk.objects.get(pk=risk.pk)
+    assert (saved.owner, saved.title) == (colleague, "Renamed")
+
+
+def test_links_changed_on_both_sides_are_a_conflict_and_links_left_alone_are_kept(
+    risk, contributor, colleague
+):
+    from apps.risks.models import FrameworkReference
+
+    first, second, third = FrameworkReference.objects.order_by("pk")[:3]
+    risk_services.update_risk(risk=risk, by=colleague, data={"framework_references": [first]})
+    read = risk.history.order_by("-history_id").first().version
+    risk_services.update_risk(
+        risk=risk, by=colleague, data={"framework_references": [first, second]}
+    )
+
+    risk_services.update_risk(
+        risk=risk,
+        by=contributor,
+        data={"framework_references": [first], "title": "Renamed"},
+        expected_version=read,
+    )
+    assert set(risk.framework_references.all()) == {first, second}
+    with pytest.raises(EditConflict) as raised:
+        risk_services.update_risk(
+            risk=risk,
+            by=contributor,
+            data={"framework_references": [third]},
+            expected_version=read,
+        )
+    assert [c.name for c in raised.value.conflicts] == ["framework_references"]
+    assert set(risk.framework_references.all()) == {first, second}

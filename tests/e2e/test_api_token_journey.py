@@ -1,8 +1,6 @@
 """Journey 4: an auditor creates an API token on their profile page (its secret is shown once)
 and a script uses it to export the whole risk register as CSV; once revoked, it no longer works."""
 
-import csv
-import io
 import json
 import re
 import urllib.error
@@ -14,6 +12,7 @@ from playwright.sync_api import expect
 
 from apps.accounts.models import APIToken
 from tests.e2e.conftest import assert_page_is_whole, screenshot
+from tests.export_files import csv_dicts
 from tests.factories import AISystemFactory, RiskFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -76,7 +75,7 @@ def test_an_auditor_exports_the_register_with_a_token_from_the_profile(
     # The script exports the register: every live risk of every team, worst residual first.
     status, body = get(f"{live_server.url}/api/v1/exports/risks.csv", secret)
     assert status == 200, body[:300]
-    rows = list(csv.DictReader(io.StringIO(body.decode("utf-8-sig"))))
+    rows = csv_dicts(body)
     assert [row["reference"] for row in rows] == [
         leak.reference,
         invented.reference,
@@ -101,7 +100,7 @@ def test_an_auditor_exports_the_register_with_a_token_from_the_profile(
     # The same filters as the register: archived risks too, and one team's as JSON.
     status, body = get(f"{live_server.url}/api/v1/exports/risks.csv?archived=all", secret)
     assert status == 200
-    assert len(list(csv.DictReader(io.StringIO(body.decode("utf-8-sig"))))) == 4
+    assert len(csv_dicts(body)) == 4
     status, body = get(f"{live_server.url}/api/v1/exports/risks.json?team={other_team.pk}", secret)
     assert status == 200
     assert [item["title"] for item in json.loads(body)] == [bias.title]

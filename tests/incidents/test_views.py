@@ -1,8 +1,6 @@
 """Incident pages: access by role, forms, actions of the incident's page, list, export."""
 
-import csv
 import datetime
-import io
 
 import pytest
 import time_machine
@@ -13,6 +11,7 @@ from apps.incidents import services
 from apps.incidents.models import Incident, SeriousIncident
 from apps.risks.models import Risk
 from tests.conftest import ROLES
+from tests.export_files import csv_rows
 from tests.factories import IncidentFactory, MitigationFactory, RiskFactory
 
 pytestmark = pytest.mark.django_db
@@ -521,7 +520,7 @@ def test_export_streams_the_filtered_incidents_as_csv(client_for, system):
     )
     IncidentFactory(system=system, title="Minor", severity=4)
     response = client_for("contributor").get(reverse("incidents:export"), {"severity": 1})
-    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
+    rows = csv_rows(b"".join(response.streaming_content))
     assert rows[0][:6] == ["reference", "system_reference", "system", "team", "title", "severity"]
     assert len(rows) == 2
     row = dict(zip(rows[0], rows[1], strict=True))

@@ -206,8 +206,9 @@ def test_approvals_required_grow_with_criticality(
 
 
 def test_fewer_reviewers_than_approvals_needed_is_refused(
-    ready_system, submitter, committee_member
+    ready_system, submitter, committee_member, reviewer2
 ):
+    # Two committee members may review it (reviewer2 too): the submitter chose only one.
     AISystem.objects.filter(pk=ready_system.pk).update(criticality=Level.HIGH)
     with pytest.raises(ValidationError, match="needs 2 approvals: assign at least 2 reviewers"):
         submit(ready_system, submitter, [committee_member])

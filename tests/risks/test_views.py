@@ -1,8 +1,6 @@
 """The register and each risk's pages: access by role, forms, filters, export, query counts."""
 
-import csv
 import datetime
-import io
 
 import pytest
 from django.urls import reverse
@@ -13,6 +11,7 @@ from apps.core.models import AuditEvent, Level
 from apps.risks.models import Risk
 from apps.risks.services import apply_assessment
 from tests.conftest import ROLES
+from tests.export_files import csv_dicts
 from tests.factories import MitigationFactory, RiskFactory
 
 pytestmark = pytest.mark.django_db
@@ -342,8 +341,7 @@ REGISTER_QUERY_BUDGET = 12
 
 # --- Export ---------------------------------------------------------------------------------------
 def read_export(response):
-    body = b"".join(response.streaming_content).decode("utf-8-sig")
-    return list(csv.DictReader(io.StringIO(body)))
+    return csv_dicts(b"".join(response.streaming_content))
 
 
 def test_export_has_exactly_the_filtered_rows(client_for, system):

@@ -31,6 +31,7 @@ from apps.core.models import AuditEvent
 from apps.incidents.models import Incident
 from apps.mitigations.models import Mitigation
 from apps.risks.models import FrameworkReference, Risk
+from tests.fuzzing import examples
 
 pytestmark = pytest.mark.django_db
 
@@ -139,7 +140,10 @@ def fuzz(operation, headers, known, records):
     record = records[resource]
 
     @settings(
-        max_examples=40, deadline=None, database=None, suppress_health_check=list(HealthCheck)
+        max_examples=examples(default=10, deep=150),  # per operation; tests/fuzzing.py
+        deadline=None,
+        database=None,
+        suppress_health_check=list(HealthCheck),
     )
     @given(
         case=operation.as_strategy(),

@@ -24,10 +24,11 @@ from apps.incidents.models import Incident
 from apps.mitigations.models import Mitigation
 from apps.risks.models import Risk, RiskAcceptance
 from apps.systems.models import AISystem
+from tests.fuzzing import examples
 
 pytestmark = pytest.mark.django_db
 
-EXAMPLES = 50
+EXAMPLES = examples(default=12, deep=200)  # per form; tests/fuzzing.py
 FUZZ = settings(
     max_examples=EXAMPLES,
     deadline=None,

@@ -1,7 +1,6 @@
 """CSV/XLSX formula injection: every spreadsheet export writes text that starts like a formula
 with a leading apostrophe (one helper, apps.core.spreadsheets), and leaves numbers alone."""
 
-import csv
 import datetime
 import io
 from decimal import Decimal
@@ -12,6 +11,7 @@ from django.urls import reverse
 
 from apps.core.spreadsheets import FORMULA_PREFIXES, neutralise_formula, spreadsheet_row
 from apps.exports.jobs import run_export
+from tests.export_files import csv_rows
 from tests.factories import (
     AISystemFactory,
     ExportJobFactory,
@@ -90,8 +90,7 @@ def hostile(db, auditor):
 
 def csv_cells(response) -> list[list[str]]:
     assert response.status_code == 200
-    content = b"".join(response.streaming_content).decode("utf-8-sig")
-    return list(csv.reader(io.StringIO(content, newline="")))
+    return csv_rows(b"".join(response.streaming_content))
 
 
 def xlsx_cells(content: bytes) -> list[list]:

@@ -14,12 +14,13 @@ from openpyxl.worksheet.formula import ArrayFormula
 from apps.risks import imports
 from apps.risks.imports import COLUMN_NAMES
 from apps.risks.models import Risk
+from tests.fuzzing import examples
 from tests.risks.test_import import csv_file, row, xlsx_file
 
 pytestmark = pytest.mark.django_db
 
 FUZZ = settings(
-    max_examples=50,
+    max_examples=examples(default=15, deep=200),  # tests/fuzzing.py
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )

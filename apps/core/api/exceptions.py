@@ -8,7 +8,20 @@ Every 4xx body has ``detail`` (a sentence a person can act on) and ``code``; a 4
 
 The services raise Django's ``ValidationError`` and ``PermissionDenied`` (the pages show them on
 forms); here they become a 400 with field errors and a 403. A database integrity error (two
-people saving the same unique title at once) is a 409, never a 500.
+people saving the same unique title at once) is a 409, never a 500; so is a request that lost a
+race (:class:`~apps.core.concurrency.StateConflict`: a review decided a moment earlier) and an
+edit whose fields someone else changed since the client read them
+(:class:`~apps.core.concurrency.EditConflict`: the 409 adds ``conflicts``, each field's saved
+value and the client's, and the record's current ``ETag``)::
+
+    {"detail": "…", "code": "conflict", "version": 3,
+     "conflicts": [{"field": "title", "label": "Title", "theirs": "…", "yours": "…"}]}
+
+A write sent without saying which version it read is a 428 (``precondition_required``); one
+naming a version the record never had is a 412 (``precondition_failed``).
+
+Errors that are not the client's (a 500) are JSON too under ``/api/`` (see
+:func:`apps.core.views.pages.server_error`).
 """
 
 from __future__ import annotations
@@ -21,6 +34,8 @@ from django.urls import Resolver404, resolve
 from rest_framework import exceptions, status
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from apps.core.concurrency import EditConflict, StateConflict
+
 INVALID_DETAIL = "The request is not valid: see errors."
 
 
@@ -30,6 +45,44 @@ class Conflict(exceptions.APIException):
     status_code = status.HTTP_409_CONFLICT
     default_detail = "The record was changed by someone else since you read it."
     default_code = "conflict"
+
+
+class PreconditionRequired(exceptions.APIException):
+    """A write that does not say which version of the record it read (428)."""
+
+    status_code = status.HTTP_428_PRECONDITION_REQUIRED
+    default_detail = (
+        "Say which version of the record you are changing: send If-Match with the ETag you "
+        "read (or the record's version in the body), so that nobody's change is overwritten."
+    )
+    default_code = "precondition_required"
+
+
+class PreconditionFailed(exceptions.APIException):
+    """``If-Match`` or ``version`` names no version the record has had (412)."""
+
+    status_code = status.HTTP_412_PRECONDITION_FAILED
+    default_detail = "The version you sent is not one this record has had."
+    default_code = "precondition_failed"
+
+
+class EditConflictError(Conflict):
+    """:class:`~apps.core.concurrency.EditConflict` in the API: the contested fields, the
+    record's current version and its ETag (to read it again, or to send it to keep yours)."""
+
+    def __init__(self, conflict: EditConflict, etag: str | None = None):
+        super().__init__(conflict.message)
+        self.conflict = conflict
+        self.etag = etag
+
+    def extra(self) -> dict:
+        return {
+            "version": self.conflict.version,
+            "conflicts": [
+                {"field": c.name, "label": c.label, "theirs": c.theirs, "yours": c.yours}
+                for c in self.conflict.conflicts
+            ],
+        }
 
 
 def validation_error_from_django(error: DjangoValidationError) -> exceptions.ValidationError:
@@ -45,7 +98,11 @@ def validation_error_from_django(error: DjangoValidationError) -> exceptions.Val
 
 
 def api_exception_handler(exc, context):
-    if isinstance(exc, DjangoValidationError):
+    if isinstance(exc, StateConflict):
+        exc = Conflict(" ".join(exc.messages))
+    elif isinstance(exc, EditConflict):
+        exc = EditConflictError(exc)
+    elif isinstance(exc, DjangoValidationError):
         exc = validation_error_from_django(exc)
     elif isinstance(exc, IntegrityError):
         exc = Conflict("The change conflicts with another record saved at the same time.")
@@ -58,6 +115,10 @@ def api_exception_handler(exc, context):
     if response is None:
         return None  # an unexpected error: a 500, reported as such
     response.data = error_body(exc, response.data)
+    if isinstance(exc, EditConflictError):
+        response.data.update(exc.extra())
+        if exc.etag:
+            response["ETag"] = exc.etag
     return response
 
 

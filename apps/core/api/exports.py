@@ -13,21 +13,28 @@ gets ``/api/v1/exports/<name>.csv``, ``.json`` and ``.xlsx``:
   booleans in JSON and XLSX;
 * text that a spreadsheet would run as a formula (``=``, ``+``, ``-``, ``@``…) is neutralised
   with a leading apostrophe in CSV and XLSX (never in JSON, which no spreadsheet evaluates);
-  characters that XLSX cannot hold are dropped.
+  characters that XLSX cannot hold are dropped;
+* a cell of several values (a risk's mitigations) is one text, the values joined with ``; ``,
+  computed by the database in the same query (:class:`JoinedText`), never a query per row;
+* a CSV ends with a trailer line, ``# end: 1234 rows, sha256 <hex>`` (:func:`sealed_csv`): a
+  file cut short (a dropped database connection, a lost network) lacks it and is seen to be
+  incomplete; a cut JSON export does not parse (its closing ``]`` comes last).
 """
 
 from __future__ import annotations
 
 import csv
 import datetime
+import hashlib
 import json
+import logging
 import tempfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from django.db import connection
-from django.db.models import Func, QuerySet, TextField
+from django.db import DatabaseError, connection
+from django.db.models import Case, F, Func, QuerySet, Subquery, TextField, Value, When
 from django.http import FileResponse, StreamingHttpResponse
 from django.utils import timezone
 from openpyxl import Workbook
@@ -38,6 +45,8 @@ from openpyxl.styles import Font
 from apps.core.api import sql_csv
 from apps.core.models import Level
 from apps.core.spreadsheets import neutralise_formula
+
+logger = logging.getLogger(__name__)
 
 CHUNK_SIZE = 2000
 FORMATS = {
@@ -163,13 +172,92 @@ def joined_ids(through, owner_field: str, target_field: str):
     return Coalesce(Subquery(ids, output_field=CharField()), Value(""))
 
 
+# --- Cells of several values, computed by the database -------------------------------------------
+SEPARATOR = "; "
+
+
+class JoinedText(Func):
+    """The values of a one-column subquery (``.values(_cell=…)``), in its order, as one text
+    joined by ``; `` (an empty text when there are none).
+
+    A correlated subquery of the export's own query: the database fills the cell of every row
+    as it reads it, with no query per row (and, on PostgreSQL, inside the SELECT that ``COPY``
+    writes). The subquery's ``_cell`` is text the database has already formatted
+    (:class:`ReferenceText`, :func:`labelled`, :class:`DateText`, ``Concat``).
+    """
+
+    output_field = TextField()
+
+    def __init__(self, queryset, separator: str = SEPARATOR):
+        super().__init__(Subquery(queryset))
+        self.separator = separator
+
+    def as_sql(self, compiler, connection, **extra):
+        # SQLite: group_concat over the ordered subquery (SQLite keeps its order).
+        sql, params = compiler.compile(self.source_expressions[0])
+        template = "COALESCE((SELECT group_concat(_joined._cell, %s) FROM {} _joined), '')"
+        return template.format(sql), (self.separator, *params)
+
+    def as_postgresql(self, compiler, connection, **extra):
+        # ARRAY(subquery) keeps the subquery's order; an empty array joins to ''.
+        sql, params = compiler.compile(self.source_expressions[0])
+        return f"array_to_string(ARRAY{sql}, %s)", (*params, self.separator)
+
+
+class ReferenceText(Func):
+    """A reference (``MTG-0311``, as :meth:`ReferenceMixin.format_reference` writes it: four
+    digits at least) computed by the database from a primary key."""
+
+    output_field = TextField()
+
+    def __init__(self, prefix: str, expression):
+        super().__init__(expression)
+        self.prefix = f"{prefix}-"
+
+    def as_sql(self, compiler, connection, **extra):  # SQLite
+        sql, params = compiler.compile(self.source_expressions[0])
+        return f"(%s || printf('%%04d', {sql}))", (self.prefix, *params)
+
+    def as_postgresql(self, compiler, connection, **extra):
+        sql, params = compiler.compile(self.source_expressions[0])
+        return (
+            f"(%s || lpad(({sql})::text, greatest(4, length(({sql})::text)), '0'))",
+            (self.prefix, *params, *params),
+        )
+
+
+class DateText(Func):
+    """A date as ISO 8601 text (``2026-09-30``), computed by the database."""
+
+    output_field = TextField()
+
+    def as_sql(self, compiler, connection, **extra):  # SQLite stores dates as this very text
+        sql, params = compiler.compile(self.source_expressions[0])
+        return f"CAST({sql} AS TEXT)", params
+
+    def as_postgresql(self, compiler, connection, **extra):
+        sql, params = compiler.compile(self.source_expressions[0])
+        return f"to_char({sql}, 'YYYY-MM-DD')", params
+
+
+def labelled(field: str, labels: dict) -> Case:
+    """A stored choice as its label, computed by the database (the value itself if unknown)."""
+    return Case(
+        *[When(**{field: value}, then=Value(str(label))) for value, label in labels.items()],
+        default=F(field),
+        output_field=TextField(),
+    )
+
+
 @dataclass(frozen=True)
 class Column:
     name: str
     source: str
     description: str
     convert: Callable[[Any], Any] | None = None
-    type: str = "string"  # for the documentation: string, integer, boolean, date, date-time
+    # string, integer, boolean, date, date-time; or json: a list or an object, as it is in JSON
+    # and as JSON text in CSV and XLSX.
+    type: str = "string"
 
 
 class Exporter:
@@ -179,6 +267,10 @@ class Exporter:
     title: ClassVar[str] = ""
     filterset_class: ClassVar[type | None] = None
     columns: ClassVar[list[Column]] = []
+    formats: ClassVar[tuple[str, ...]] = tuple(FORMATS)  # the API's export URLs
+    # A rule about no record (apps.core.rules) the person must pass, e.g. the audit log's;
+    # ``None``: anyone signed in, who gets the rows ``get_queryset`` lets them see.
+    permission_action: ClassVar[str | None] = None
 
     @classmethod
     def get_queryset(cls, user) -> QuerySet:
@@ -200,6 +292,7 @@ class Exporter:
             "boolean": {"type": "boolean"},
             "date": {"type": "string", "format": "date"},
             "date-time": {"type": "string", "format": "date-time"},
+            "json": {},
         }
         properties = {
             c.name: {**types[c.type], "nullable": True, "description": c.description}
@@ -266,11 +359,21 @@ def _csv_boolean(value):
     return "" if value is None else ("yes" if value else "no")
 
 
+def _json_text(value) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _csv_json(value):
+    return "" if value is None else neutralise_formula(_json_text(value))
+
+
 def _csv_cell_function(column: Column):
     """How one column's values are written to CSV, chosen once per export (not per cell);
     ``None`` when the value goes as it is (numbers, and ``None`` written as an empty cell)."""
     if column.type == "boolean":
         return _csv_boolean
+    if column.type == "json":
+        return _csv_json
     if column.type == "string" and not getattr(column.convert, "formula_safe", False):
         return _csv_text
     return None  # numbers, dates already in ISO 8601, references and levels
@@ -296,10 +399,10 @@ def _csv_column_function(column: Column, convert):
     return lambda value: cell(convert(value))
 
 
-def csv_lines(exporter: type[Exporter], queryset: QuerySet) -> Iterator[str]:
+def csv_lines(exporter: type[Exporter], queryset: QuerySet) -> Generator[str, None, int]:
     """The CSV, a chunk of rows at a time: only the columns that need it go through a Python
     function, and each chunk is written by the csv module in one call (the per-cell Python work
-    is what limits the rate)."""
+    is what limits the rate). Returns the number of rows written (after the header)."""
     written: list[str] = []
     writer = csv.writer(_Collect(written))
     writer.writerow(exporter.header())
@@ -310,6 +413,7 @@ def csv_lines(exporter: type[Exporter], queryset: QuerySet) -> Iterator[str]:
         for index, (column, convert) in enumerate(zip(exporter.columns, converters, strict=True))
         if (function := _csv_column_function(column, convert)) is not None
     ]
+    count = 0
     for batch in _batched(raw_rows):
         rows = []
         for raw in batch:
@@ -318,8 +422,50 @@ def csv_lines(exporter: type[Exporter], queryset: QuerySet) -> Iterator[str]:
                 row[index] = function(row[index])
             rows.append(row)
         writer.writerows(rows)
+        count += len(rows)
         yield "".join(written)
         written.clear()
+    return count
+
+
+# The last line of every CSV export; a file without it was cut short (README, "Exports").
+TRAILER = "# end: {rows} rows, sha256 {sha256}\n"
+INTERRUPTED = (
+    "# interrupted: the export stopped before its end (the database did not answer); "
+    "this file is incomplete\n"
+)
+
+
+def sealed_csv(chunks: Generator[str | bytes, None, int]) -> Iterator[bytes]:
+    """The CSV's chunks as bytes, then its trailer line, ``# end: N rows, sha256 <hex>``: N the
+    rows after the header (as the writer counted them: PostgreSQL's ``COPY`` or
+    :func:`csv_lines`), <hex> the SHA-256 of every byte before the trailer line, BOM and header
+    included.
+
+    The rows' number is not known in advance (a header such as ``X-Row-Count`` would cost a
+    second pass, could disagree with the rows that follow, and is lost when the file is saved):
+    the trailer comes after the last row and stays with the file. A stream cut short — the
+    database connection dropped, the worker killed, the network lost — has no trailer. When
+    the database fails mid-stream the file also gets a line that says so, and the error goes
+    on to the server (which logs it and aborts the response, so that the client sees a failed
+    download rather than a short file).
+    """
+    digest = hashlib.sha256()
+    try:
+        while True:
+            try:
+                chunk = next(chunks)
+            except StopIteration as done:
+                rows = done.value
+                break
+            if isinstance(chunk, str):
+                chunk = chunk.encode()
+            digest.update(chunk)
+            yield chunk
+    except DatabaseError:
+        yield INTERRUPTED.encode()
+        raise
+    yield TRAILER.format(rows=rows, sha256=digest.hexdigest()).encode()
 
 
 def json_chunks(exporter: type[Exporter], queryset: QuerySet) -> Iterator[str]:
@@ -336,6 +482,8 @@ def json_chunks(exporter: type[Exporter], queryset: QuerySet) -> Iterator[str]:
 
 
 def _xlsx_cell(value):
+    if isinstance(value, dict | list):  # a json column: its JSON text
+        value = _json_text(value)
     if isinstance(value, str):
         return neutralise_formula(ILLEGAL_CHARACTERS_RE.sub("", value))
     return value
@@ -396,7 +544,7 @@ def export_response(exporter: type[Exporter], queryset: QuerySet, file_format: s
     if file_format == "csv":
         select = sql_csv.copy_select(exporter, queryset)  # PostgreSQL writes it if it can
         chunks = sql_csv.copy_csv(exporter, select) if select else csv_lines(exporter, queryset)
-        response = StreamingHttpResponse(chunks)
+        response = StreamingHttpResponse(sealed_csv(chunks))
     elif file_format == "json":
         response = StreamingHttpResponse(json_chunks(exporter, queryset))
     elif file_format == "xlsx":
@@ -405,7 +553,7 @@ def export_response(exporter: type[Exporter], queryset: QuerySet, file_format: s
         spool.seek(0)
         response = FileResponse(spool, as_attachment=True, filename=filename)
         response.block_size = 64 * 1024
-    else:  # pragma: no cover — the URLs only route the three formats
+    else:  # pragma: no cover — the URLs only route the formats of FORMATS
         raise ValueError(file_format)
     response["Content-Type"] = FORMATS[file_format]
     response["Content-Disposition"] = f'attachment; filename="{filename}"'

@@ -8,21 +8,50 @@ responses it can give, all with the one error shape of :mod:`apps.core.api.excep
 from __future__ import annotations
 
 from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter
 from rest_framework import serializers
 
 UNSAFE = ("POST", "PUT", "PATCH")
+
+
+IF_MATCH = OpenApiParameter(
+    "If-Match",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    description='The ETag of the record as you read it (e.g. `"107-v3"`). An update needs it '
+    "(or the record's `version` in the body): without either it is refused with 428. Fields "
+    "you send unchanged from that version keep what others saved since; a field both you and "
+    "someone else changed is a 409.",
+)
+
+
+class FieldConflictSerializer(serializers.Serializer):
+    field = serializers.CharField()
+    label = serializers.CharField()
+    theirs = serializers.CharField(help_text="The value saved since you read the record.")
+    yours = serializers.CharField(help_text="The value you sent.")
 
 
 class ErrorSerializer(serializers.Serializer):
     detail = serializers.CharField(help_text="What went wrong, in a sentence.")
     code = serializers.CharField(
         help_text="invalid, not_authenticated, authentication_failed, permission_denied, "
-        "not_found, method_not_allowed, conflict, throttled…"
+        "not_found, method_not_allowed, conflict, precondition_failed, precondition_required, "
+        "throttled…"
     )
     errors = serializers.DictField(
         child=serializers.ListField(child=serializers.CharField()),
         required=False,
         help_text="400 only: the messages for each field (non_field_errors for the whole).",
+    )
+    version = serializers.IntegerField(
+        required=False, help_text="409 of an edit only: the record's current version."
+    )
+    conflicts = FieldConflictSerializer(
+        many=True,
+        required=False,
+        help_text="409 of an edit only: each field changed both by you and by someone else.",
     )
 
 
@@ -31,7 +60,12 @@ ERROR_DESCRIPTIONS = {
     "401": "No valid credentials (missing, unknown, revoked or expired token).",
     "403": "Signed in, but your roles do not allow this.",
     "404": "No such record among those you may see (or no such page of a list).",
-    "409": "Conflict: the record changed since you read it (If-Match), or its state forbids it.",
+    "409": "Conflict: a field you change was changed by someone else since the version you "
+    "read (`conflicts` lists both values; the response's ETag is the current version), or the "
+    "record's state forbids the request.",
+    "412": "If-Match (or `version`) names a version this record never had.",
+    "428": "Precondition required: send If-Match with the ETag you read (or the record's "
+    "`version` in the body).",
     "429": "Too many requests: wait for the number of seconds in Retry-After.",
 }
 
@@ -47,6 +81,12 @@ class APIAutoSchema(AutoSchema):
     def get_request_serializer(self):
         return self._input_serializer() or super().get_request_serializer()
 
+    def get_override_parameters(self):
+        parameters = list(super().get_override_parameters())
+        if self.method in ("PUT", "PATCH"):
+            parameters.append(IF_MATCH)
+        return parameters
+
     def error_codes(self) -> list[str]:
         codes = ["401", "403", "404"]  # 404: no such record, or a page past the end
         is_list = self.method == "GET" and self._is_list_view()
@@ -54,6 +94,8 @@ class APIAutoSchema(AutoSchema):
             codes.append("400")
         if self.method in ("PUT", "PATCH") or (self.method == "POST" and "{" in self.path):
             codes.append("409")
+        if self.method in ("PUT", "PATCH"):
+            codes += ["412", "428"]
         codes.append("429")
         return codes
 

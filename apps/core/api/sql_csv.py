@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
@@ -146,14 +146,27 @@ def copy_select(exporter, queryset) -> str | None:
     return psycopg.ClientCursor(connection.connection).mogrify(sql, params)
 
 
-def copy_csv(exporter, select: str) -> Iterator[str | bytes]:
-    """The CSV: a BOM and the header, then what PostgreSQL's COPY writes, block by block."""
+# COPY sends a message per row; the rows go out in blocks of about this many bytes.
+BLOCK_BYTES = 64 * 1024
+
+
+def copy_csv(exporter, select: str) -> Generator[str | bytes, None, int]:
+    """The CSV: a BOM and the header, then what PostgreSQL's COPY writes, in blocks of about
+    :data:`BLOCK_BYTES`. Returns the number of rows PostgreSQL wrote (its ``COPY n``)."""
     header = io.StringIO()
     csv.writer(header, lineterminator="\n").writerow(exporter.header())
     yield "\ufeff" + header.getvalue()  # BOM: spreadsheets then read UTF-8
-    with (
-        connection.cursor() as cursor,
-        cursor.cursor.copy(f"COPY ({select}) TO STDOUT WITH (FORMAT csv)") as copy,
-    ):
-        for block in copy:
-            yield bytes(block)
+    buffer = bytearray()
+    # psycopg's errors as Django's (a connection lost mid-export is a DatabaseError, and the
+    # connection is marked for closing), as for every other query.
+    with connection.wrap_database_errors, connection.cursor() as cursor:
+        with cursor.cursor.copy(f"COPY ({select}) TO STDOUT WITH (FORMAT csv)") as copy:
+            for block in copy:
+                buffer += block
+                if len(buffer) >= BLOCK_BYTES:
+                    yield bytes(buffer)
+                    buffer.clear()
+        rows = cursor.cursor.rowcount
+    if buffer:
+        yield bytes(buffer)
+    return rows

@@ -8,12 +8,13 @@ from the audit log and the exports follow.
 from importlib import import_module
 
 from django.urls import path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from drf_spectacular.views import SpectacularSwaggerSplitView
 from rest_framework.routers import SimpleRouter
 
 from apps.core.api import registry
+from apps.core.api.audit_export import AuditLogExporter
 from apps.core.api.exceptions import json_not_found
-from apps.core.api.exports import FORMATS
+from apps.core.api.schema_view import CachedSchemaView
 from apps.core.api.views import APIRootView, AuditLogViewSet, export_view
 
 app_name = "api"
@@ -37,13 +38,15 @@ for module_name in API_MODULES:
             registry.register(viewset.model, basename)
     exporters.extend(module.exporters)
 router.register("audit-log", AuditLogViewSet, basename="audit-event")
+exporters.append(AuditLogExporter)  # the audit log's CSV and JSON, for global readers
 
 APIRootView.resources = [(prefix, f"{basename}-list") for prefix, _, basename in router.registry]
 APIRootView.exporters = exporters
 
 urlpatterns = [
     path("", APIRootView.as_view(), name="root"),
-    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    # Generated once per version of the code, then served from the cache.
+    path("schema/", CachedSchemaView.as_view(), name="schema"),
     # Swagger UI with its start-up script as a separate file: no inline script (CSP).
     path(
         "docs/",
@@ -59,7 +62,7 @@ urlpatterns = [
             name=f"export-{exporter.name}-{file_format}",
         )
         for exporter in exporters
-        for file_format in FORMATS
+        for file_format in exporter.formats
     ],
     *router.urls,
     re_path(r"^.*$", json_not_found),

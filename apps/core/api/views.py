@@ -16,7 +16,7 @@ from rest_framework.response import Response
 from rest_framework.reverse import reverse
 from rest_framework.views import APIView
 
-from apps.core import selectors
+from apps.core import rules, selectors
 from apps.core.api.exports import FORMATS, Exporter, export_response
 from apps.core.api.permissions import GlobalReadPermission
 from apps.core.api.serializers import AuditEventSerializer
@@ -64,7 +64,7 @@ class APIRootView(APIView):
                 "exports": {
                     f"{exporter.name}.{file_format}": url(f"export-{exporter.name}-{file_format}")
                     for exporter in self.exporters
-                    for file_format in FORMATS
+                    for file_format in exporter.formats
                 },
                 "schema": url("schema"),
                 "docs": url("docs"),
@@ -125,10 +125,24 @@ class FirstRendererNegotiation(BaseContentNegotiation):
         return renderers[0], renderers[0].media_type
 
 
+class ExportPermission(IsAuthenticated):
+    """Signed in, and allowed the exporter's rule if it has one (the audit log's: global
+    readers only); the rows are then those the person may see."""
+
+    def has_permission(self, request, view):
+        if not super().has_permission(request, view):
+            return False
+        action = view.exporter.permission_action
+        reason = rules.refusal(request.user, action) if action else ""
+        if reason:
+            self.message = reason
+        return not reason
+
+
 class ExportViewSet(viewsets.GenericViewSet):
     exporter: type[Exporter] | None = None
     file_format: str = ""
-    permission_classes = [IsAuthenticated]
+    permission_classes = [ExportPermission]
     pagination_class = None
     renderer_classes = [JSONRenderer]  # for errors; the export itself is a file
     content_negotiation_class = FirstRendererNegotiation

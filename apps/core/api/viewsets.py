@@ -4,8 +4,13 @@
 paginated) and its detail, looked up by primary key or human reference (``/risks/107/`` or
 ``/risks/RSK-0107/``), and ``/<id>/history/``. :class:`ServiceWriteMixin` adds create and update
 through the app's service functions, with the same rules and history as the forms, and with
-optimistic concurrency: a detail carries an ``ETag``; an update sent with a stale ``If-Match``
-is refused with 409.
+optimistic concurrency: a detail carries an ``ETag`` (``"<id>-v<version>"``), and an update
+(``PUT`` or ``PATCH``) must say which version it read, with ``If-Match: <ETag>`` or ``version``
+in the body, or it is refused with 428 (an update that names no version could silently undo
+someone else's change). What it sends goes through the forms' three-way merge
+(:func:`apps.core.concurrency.check_version`): fields it left as they were in the version read
+keep whatever was saved since; a field changed both by the client and by someone else since is a
+409 with both values; everything else is saved.
 
 An app's resource is then a few declarations::
 
@@ -22,20 +27,28 @@ An app's resource is then a few declarations::
 
 from __future__ import annotations
 
+import re
+
 from django.db import transaction
 from django.db.models import Model, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, status, viewsets
+from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from apps.core import rules
 from apps.core import selectors as core_selectors
-from apps.core.api.exceptions import Conflict
+from apps.core.api.exceptions import (
+    Conflict,
+    EditConflictError,
+    PreconditionFailed,
+    PreconditionRequired,
+)
 from apps.core.api.permissions import RecordPermission
 from apps.core.api.serializers import AuditEventSerializer
+from apps.core.concurrency import EditConflict, check_version
 from apps.core.ids import parse_id
 
 
@@ -53,6 +66,9 @@ def etag_for(obj: Model) -> str | None:
 
 def _if_match_tags(header: str) -> list[str]:
     return [tag.strip().removeprefix("W/") for tag in header.split(",") if tag.strip()]
+
+
+_VERSION_TAG = re.compile(r'^"(\d+)-v(\d+)"$')
 
 
 class HistoryMixin:
@@ -171,26 +187,86 @@ class ServiceWriteMixin:
         return response
 
     def update(self, request, *args, partial=False, **kwargs):
+        obj = self.get_object()  # 404 and 403 come first: they say nothing of versions
+        expected = self.expected_version(request, obj)
         with transaction.atomic():
-            obj = self.get_object()
             locked = type(obj).objects.select_for_update().get(pk=obj.pk)
-            self.check_precondition(request, locked)
             serializer = self.get_input_serializer(obj, data=request.data, partial=partial)
             serializer.is_valid(raise_exception=True)
-            obj = self.perform_service_update(obj, serializer.validated_data)
+            try:
+                data = self.merge(locked, expected, serializer.validated_data)
+            except EditConflict as conflict:
+                raise EditConflictError(conflict, etag=etag_for(locked)) from conflict
+            obj = self.perform_service_update(obj, data)
         return self._read_back(obj)
 
     def partial_update(self, request, *args, **kwargs):
         return self.update(request, *args, partial=True, **kwargs)
 
-    def check_precondition(self, request, obj) -> None:
-        """``If-Match`` with the ETag read earlier: refuse to overwrite someone else's change."""
-        header = request.headers.get("If-Match")
-        if not header or header.strip() == "*":
-            return
+    def merge(self, locked, expected, data: dict) -> dict:
+        """What the update writes: ``data`` merged with the changes saved since ``expected``
+        (the version the client read) by :func:`~apps.core.concurrency.check_version`, for a
+        versioned record; a record without versions was already compared by its ETag."""
+        if expected is None or not hasattr(locked, "version"):
+            return dict(data)
+        return check_version(locked, expected, data)
+
+    def expected_version(self, request, obj) -> int | None:
+        """The version the client read: from ``If-Match`` (the ETag of a detail) or from
+        ``version`` in the body. Neither is a 428; a version the record never had is a 412; a
+        record without versions must match its ETag exactly (409), and gives ``None``."""
+        header = (request.headers.get("If-Match") or "").strip()
+        tags = _if_match_tags(header)
+        body = request.data.get("version") if hasattr(request.data, "get") else None
+        name = getattr(obj, "reference", "") or "The record"
         current = etag_for(obj)
-        if current is not None and current not in _if_match_tags(header):
-            raise Conflict(
-                f"{getattr(obj, 'reference', '') or 'The record'} was changed since you read it "
-                f"(its ETag is now {current}): read it again and re-apply your change."
+        if not tags and body in (None, ""):
+            raise PreconditionRequired(
+                f"Say which version of {name} you are changing: read it (GET gives its ETag, "
+                f"now {current}) and send If-Match with that ETag, or the record's version in "
+                "the body, so that you never overwrite a change you have not seen."
             )
+        if tags == ["*"]:
+            raise PreconditionRequired(
+                "If-Match: * names no version: send the ETag you read, so that you never "
+                "overwrite a change you have not seen."
+            )
+        if getattr(obj, "version", None) is None:
+            if current is not None and current not in tags:
+                raise Conflict(
+                    f"{name} was changed since you read it (its ETag is now {current}): read "
+                    "it again and re-apply your change."
+                )
+            return None
+        versions = set()
+        for tag in tags:
+            match = _VERSION_TAG.match(tag)
+            if match and int(match.group(1)) == obj.pk:
+                versions.add(int(match.group(2)))
+        if tags and not versions:
+            raise PreconditionFailed(
+                f"If-Match names no version of {name}: send the ETag a GET of it gives "
+                f"(now {current})."
+            )
+        if body not in (None, ""):
+            try:
+                versions.add(int(str(body)))
+            except ValueError:
+                raise exceptions.ValidationError(
+                    {"version": ["The version is a whole number, as a GET of the record gives."]}
+                ) from None
+        if len(versions) > 1:
+            raise exceptions.ValidationError(
+                {
+                    "version": [
+                        "If-Match and version name different versions of the record: name one."
+                    ]
+                }
+            )
+        expected = versions.pop()
+        if not 1 <= expected <= obj.version:
+            raise PreconditionFailed(
+                f"{name} has no version {expected}: its current version is {obj.version} "
+                f"(ETag {current})."
+            )
+        return expected

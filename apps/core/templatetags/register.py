@@ -1,8 +1,16 @@
 """Template helpers used across the register's pages."""
 
+import datetime
+import re
+
 from django import template
 from django.contrib import admin
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import FieldDoesNotExist
+from django.db import models
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.dateformat import format as format_date
 from django.utils.html import format_html
 from django.utils.text import capfirst
 
@@ -20,27 +28,72 @@ LEVEL_CLASSES = {
 
 
 @register.simple_tag(takes_context=True)
-def sort_header(context, field: str, label: str):
-    """A column header that sorts by ``field``, toggling the direction, keeping the filters."""
+def sort_header(context, field: str, label: str, css_class: str = ""):
+    """A column header that sorts by ``field``, toggling the direction, keeping the filters
+    (``css_class``: e.g. a column hidden on phones).
+
+    Every sortable header shows an icon (arrows while it is not the sort order, the direction
+    once it is); ``aria-sort`` tells screen readers the sorted column's direction (``none`` on
+    the others, which can be sorted but are not).
+    """
     request = context["request"]
     current = request.GET.get("ordering", "")
     if current == field:
-        new, state, icon = f"-{field}", "ascending", "bi-sort-up"
+        new, state, icon, hint = f"-{field}", "ascending", "bi-sort-up", "sort descending"
     elif current == f"-{field}":
-        new, state, icon = field, "descending", "bi-sort-down"
+        new, state, icon, hint = field, "descending", "bi-sort-down", "sort ascending"
     else:
-        new, state, icon = field, "none", ""
+        new, state, icon, hint = field, "none", "bi-arrow-down-up sort-idle", "sort"
     params = request.GET.copy()
     params["ordering"] = new
     params.pop("page", None)
-    icon_html = format_html(' <i class="bi {}" aria-hidden="true"></i>', icon) if icon else ""
     return format_html(
-        '<th scope="col" aria-sort="{}"><a href="?{}" class="sort-link">{}{}</a></th>',
+        '<th scope="col"{} aria-sort="{}"><a href="?{}" class="sort-link" title="{}: {}">{}'
+        ' <i class="bi {}" aria-hidden="true"></i></a></th>',
+        format_html(' class="{}"', css_class) if css_class else "",
         state,
         params.urlencode(),
         label,
-        icon_html,
+        hint,
+        label,
+        icon,
     )
+
+
+HEAT_MAP_CAPTION = (
+    "number of risks in each cell. Rows: impact 5 (severe) to 1; columns: likelihood 1 (rare) to 5."
+)
+
+
+@register.inclusion_tag("includes/heat_map.html")
+def heat_map(rows, title="", caption=HEAT_MAP_CAPTION, table_id="", likelihoods=None):
+    """The 5×5 heat map (``includes/heat_map.html``) of the dashboard, the safety plan and its
+    PDF: ``rows`` of impact 5 → 1, each ``{"impact", "cells", "label"?}`` with cells
+    ``{"likelihood", "impact", "count", "level", "url"?}``. Every cell takes its band's colour
+    whether or not it holds a risk; ``likelihoods``: (value, label) pairs for the column titles.
+    """
+    labels = dict(likelihoods or [])
+    described = []
+    for row in rows:
+        cells = []
+        for cell in row["cells"]:
+            level = Level(int(cell["level"]))
+            cells.append(
+                {
+                    **cell,
+                    "score": cell["likelihood"] * cell["impact"],
+                    "css": LEVEL_CLASSES[level],
+                    "level_label": level.label,
+                }
+            )
+        described.append({**row, "cells": cells})
+    return {
+        "rows": described,
+        "columns": [{"value": value, "label": labels.get(value, "")} for value in range(1, 6)],
+        "title": title,
+        "caption": caption,
+        "table_id": table_id,
+    }
 
 
 @register.simple_tag
@@ -85,3 +138,81 @@ def model_label(content_type) -> str:
     """“AI system” for the content type of AISystem."""
     model = content_type.model_class()
     return capfirst(model._meta.verbose_name) if model else content_type.model
+
+
+# --- Dates and times in histories and diffs -------------------------------------------------------
+# As every page writes them: a day as “4 Dec 2026”, a moment as “4 Dec 2026, 16:33” in the
+# person's time zone (apps.accounts.middleware activates it).
+DATE_FORMAT = "j M Y"
+DATETIME_FORMAT = "j M Y, H:i"
+# What ``isoformat()`` wrote into an audit event or a frozen plan, and nothing else.
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_ISO_DATETIME = re.compile(
+    r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:?\d{2})?"
+)
+
+
+def readable_when(value: str, kind: str = "") -> str:
+    """An ISO date or date-time (as stored in an audit event's changes or a frozen plan) as the
+    page writes dates and times; anything else unchanged.
+
+    ``kind``: ``"date"`` or ``"datetime"`` when the field is known (then only that shape is
+    read); empty to recognise either by its shape.
+    """
+    if not isinstance(value, str):
+        return value
+    text = value.strip()
+    try:
+        if kind in ("", "datetime") and _ISO_DATETIME.fullmatch(text):
+            moment = datetime.datetime.fromisoformat(text)
+            if timezone.is_naive(moment):
+                moment = timezone.make_aware(moment, datetime.UTC)
+            return format_date(timezone.localtime(moment), DATETIME_FORMAT)
+        if kind in ("", "date") and _ISO_DATE.fullmatch(text):
+            return format_date(datetime.date.fromisoformat(text), DATE_FORMAT)
+    except (ValueError, OverflowError):
+        return value
+    return value
+
+
+def _field_kind(model, name: str) -> str | None:
+    """``"datetime"``/``"date"`` for a date field of ``model``, ``None`` for another field,
+    ``""`` when the field is unknown (removed since the change was recorded)."""
+    if model is None:
+        return ""
+    try:
+        field = model._meta.get_field(name)
+    except FieldDoesNotExist:
+        return ""
+    if isinstance(field, models.DateTimeField):
+        return "datetime"
+    if isinstance(field, models.DateField):
+        return "date"
+    return None
+
+
+@register.filter
+def readable_changes(event) -> list[dict]:
+    """An audit event's field changes with their dates and times written as on the rest of the
+    page (the stored values stay ISO 8601, which exports and the hash chain keep)."""
+    model = ContentType.objects.get_for_id(event.content_type_id).model_class()
+    changes = []
+    for change in event.changes or []:
+        kind = _field_kind(model, change.get("field", ""))
+        if kind is None:
+            changes.append(change)
+            continue
+        changes.append(
+            {
+                **change,
+                "old": readable_when(change.get("old", ""), kind),
+                "new": readable_when(change.get("new", ""), kind),
+            }
+        )
+    return changes
+
+
+@register.filter(name="readable_when")
+def readable_when_filter(value):
+    """A date or date-time value of a diff (a frozen plan's) as the page writes them."""
+    return readable_when(value)

@@ -28,7 +28,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any, ClassVar
+from urllib.parse import urlencode
 
+from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
@@ -211,6 +213,9 @@ class ObjectListView(LoginRequiredMixin, PaginationMixin, ListView):
     selector: ClassVar[Callable[[Any], QuerySet] | None] = None
     partial_template_name: str | None = None
     permission_action: ClassVar[str | None] = None  # a rule about no record, e.g. the audit log's
+    # Query parameters that are not filters but what the page is for, kept when the filters
+    # change or are cleared (the library's ``?system=``: the system its Add buttons add to).
+    carried_params: ClassVar[tuple[str, ...]] = ()
 
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated and self.permission_action:
@@ -251,13 +256,43 @@ class ObjectListView(LoginRequiredMixin, PaginationMixin, ListView):
         context["is_filtered"] = any(
             value
             for key, value in self.request.GET.items()
-            if key not in {"page", "per_page", "ordering"}
+            if key not in {"page", "per_page", "ordering", *self.carried_params}
+        )
+        context["carried_params"] = [
+            (name, self.request.GET[name])
+            for name in self.carried_params
+            if self.request.GET.get(name)
+        ]
+        context["clear_url"] = self.request.path + (
+            "?" + urlencode(context["carried_params"]) if context["carried_params"] else ""
+        )
+        context["active_filter_count"] = _active_filter_count(
+            context["filter_form"], self.request.GET
         )
         query = self.request.GET.copy()
         query.pop("page", None)
         context["export_query"] = query.urlencode()
         context.update(self.get_extra_context())
         return context
+
+
+def _active_filter_count(filter_form, query) -> int:
+    """How many of the list's filters the query sets to something other than their default
+    (the “Filters (n)” toggle on phones; app.js counts the same way as they change): a value
+    that is the first choice of a list without an empty one (“Active” records) is the default."""
+    if filter_form is None:
+        return 0
+    count = 0
+    for name, field in filter_form.fields.items():
+        values = [value for value in query.getlist(name) if value.strip()]
+        if name == "ordering" or not values:
+            continue
+        if isinstance(field, forms.ChoiceField) and not isinstance(field, forms.ModelChoiceField):
+            choices = list(field.choices)
+            if len(values) == 1 and choices and str(choices[0][0]) == values[0]:
+                continue
+        count += 1
+    return count
 
 
 # Kept for the lists that predate the name (the audit log, the library).
@@ -271,6 +306,15 @@ class ObjectExportView(LoginRequiredMixin, View):
     exporter = None  # an apps.core.api.exports.Exporter
     filterset_class = None  # the list page's FilterSet (default: the exporter's)
     file_format = "csv"
+
+    def dispatch(self, request, *args, **kwargs):
+        # The exporter's rule about no record (the audit log's), as its list page asks it.
+        action = self.exporter.permission_action
+        if request.user.is_authenticated and action:
+            reason = rules.refusal(request.user, action)
+            if reason:
+                raise PermissionDenied(reason)
+        return super().dispatch(request, *args, **kwargs)
 
     def get(self, request, *args, **kwargs):
         from apps.core.api.exports import export_response
@@ -295,7 +339,28 @@ class ServiceFormView(LoginRequiredMixin, FormView):
     def perform(self, form):
         raise NotImplementedError
 
+    def check_with_service(self, form) -> None:
+        """When the form itself has errors, raise the ``ValidationError`` of the service's own
+        checks on what the form could read (``form.cleaned_data``), without writing anything:
+        the page then shows every problem at once, not the service's after the form's are
+        fixed. By default a service has no such check."""
+
+    def form_invalid(self, form):
+        if not getattr(form, "service_checked", False):
+            form.service_checked = True
+            try:
+                self.check_with_service(form)
+            except ValidationError as error:
+                # A field the form already refused keeps its own error only.
+                if hasattr(error, "error_dict"):
+                    kept = {f: e for f, e in error.error_dict.items() if f not in form.errors}
+                    error = ValidationError(kept) if kept else None
+                if error is not None:
+                    add_service_errors(form, error)
+        return super().form_invalid(form)
+
     def form_valid(self, form):
+        form.service_checked = True
         try:
             obj = self.perform(form)
         except ValidationError as error:
@@ -317,10 +382,13 @@ class ServiceFormView(LoginRequiredMixin, FormView):
 
     def edit_conflict(self, form, conflict: EditConflict):
         """Someone saved the record since the form was opened: show theirs next to what was
-        typed (kept in the form). The form now carries their version, so saving again is a
-        deliberate choice to keep this one."""
+        typed (kept in the form). The form now carries their version, and their changes to the
+        fields this person had left alone, so saving again is a deliberate choice to keep this
+        person's version of the contested fields only."""
         form.data = form.data.copy()
         form.data["version"] = str(conflict.version)
+        if hasattr(form, "take_saved_values"):
+            form.take_saved_values(conflict.kept)
         form.add_error(None, conflict.message)
         context = self.get_context_data(form=form, edit_conflict=conflict)
         return self.render_to_response(context, status=409)

@@ -11,7 +11,13 @@ from apps.core.api.serializers import (
     SelfURLField,
     WebURLField,
 )
-from apps.incidents.models import Incident, RegulatorStatus, SeriousIncident, Severity
+from apps.incidents.models import (
+    PHASE_FIELDS,
+    Incident,
+    RegulatorStatus,
+    SeriousIncident,
+    Severity,
+)
 from apps.mitigations.models import Mitigation
 from apps.risks.api.serializers import RiskLinkSerializer
 from apps.risks.models import Risk
@@ -58,13 +64,7 @@ class IncidentSerializer(serializers.ModelSerializer):
             "severity",
             "severity_label",
             "phase",
-            "occurred_at",
-            "detected_at",
-            "assessed_at",
-            "contained_at",
-            "recovered_at",
-            "review_done_at",
-            "closed_at",
+            *PHASE_FIELDS,
             "materialised_risks",
             "uncatalogued",
             "root_cause",
@@ -82,6 +82,7 @@ class IncidentSerializer(serializers.ModelSerializer):
             "created_by",
             "created_at",
             "updated_at",
+            "version",
             "history",
         ]
         read_only_fields = fields

@@ -25,7 +25,8 @@ class IncidentViewSet(
     ServiceWriteMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin, RecordViewSet
 ):
     """What went wrong. Contributors (and monitoring systems with their token) log and update
-    their teams' incidents through the same service as the form; `If-Match` guards updates."""
+    their teams' incidents through the same service as the form; an update sends `If-Match` with
+    the `ETag` read (428 without it), so that it never overwrites someone else's change."""
 
     model = Incident
     serializer_class = IncidentSerializer

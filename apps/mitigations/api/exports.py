@@ -1,16 +1,16 @@
 """Mitigations as an export: one row per mitigation, with the risks it treats."""
 
-from django.db.models import Count, OuterRef, Subquery, Value
+from django.db.models import Count, F, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 
 from apps.core.api.exports import (
     Column,
     Exporter,
+    JoinedText,
+    ReferenceText,
     choice_label,
     iso,
-    joined_ids,
     reference,
-    references,
 )
 from apps.mitigations.api.filters import MitigationAPIFilterSet
 from apps.mitigations.models import Mitigation
@@ -42,8 +42,7 @@ class MitigationExporter(Exporter):
         Column(
             "risks",
             "export_risks",
-            "References of the risks it treats, space-separated",
-            references(Risk),
+            "References of the risks it treats (RSK-0107; RSK-0110), joined with “; ”",
         ),
         Column("risk_count", "export_risk_count", "How many risks it treats", type="integer"),
         Column("created_at", "created_at", "When it was planned", iso, "date-time"),
@@ -60,7 +59,12 @@ class MitigationExporter(Exporter):
             .annotate(n=Count("pk"))
             .values("n")
         )
+        risks = (
+            through.objects.filter(mitigation_id=OuterRef("pk"))
+            .order_by("risk_id")
+            .values(_cell=ReferenceText(Risk.REFERENCE_PREFIX, F("risk_id")))
+        )
         return Mitigation.objects.visible_to(user).annotate(
-            export_risks=joined_ids(through, "mitigation_id", "risk_id"),
+            export_risks=JoinedText(risks),
             export_risk_count=Coalesce(Subquery(count), Value(0)),
         )

@@ -59,6 +59,7 @@ class MitigationSerializer(serializers.ModelSerializer):
             "evidence_count",
             "created_at",
             "updated_at",
+            "version",
             "history",
         ]
         read_only_fields = fields
@@ -81,7 +82,10 @@ class MitigationInputSerializer(serializers.Serializer):
     description = serializers.CharField(required=False, allow_blank=True)
     kind = serializers.ChoiceField(choices=MitigationKind.choices)
     layer = serializers.ChoiceField(choices=DefenceLayer.choices)
-    owner = PersonEmailField(help_text="The owner's e-mail: a member of the system's team.")
+    owner = PersonEmailField(
+        help_text="The owner's e-mail: someone who can read the mitigation (a member of the "
+        "system's team, a committee member or an administrator; not an auditor)."
+    )
     due_date = serializers.DateField(required=False, allow_null=True)
     status = serializers.ChoiceField(choices=MitigationStatus.choices, required=False)
     last_verified_on = serializers.DateField(required=False, allow_null=True)

@@ -21,8 +21,9 @@ class MitigationViewSet(
     ServiceWriteMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin, RecordViewSet
 ):
     """Mitigations and the risks they treat. Contributors plan and change their teams'
-    mitigations (the same rules and history as the form); `If-Match` guards against
-    overwriting someone else's change. Its history includes its evidence's."""
+    mitigations (the same rules and history as the form); a change sends `If-Match` with the
+    `ETag` you read (428 without it), so that it never overwrites someone else's change. Its
+    history includes its evidence's."""
 
     model = Mitigation
     serializer_class = MitigationSerializer

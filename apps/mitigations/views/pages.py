@@ -13,11 +13,13 @@ from apps.core.ids import parse_id
 from apps.core.views.generic import (
     ObjectActionView,
     ObjectEditView,
+    ObjectExportView,
     ObjectHistoryView,
     ObjectListView,
     ObjectView,
 )
 from apps.mitigations import permissions, selectors, services
+from apps.mitigations.api.exports import MitigationExporter
 from apps.mitigations.filters import MitigationFilterSet
 from apps.mitigations.forms import EvidenceForm, MitigationForm, StatusForm
 from apps.mitigations.models import Mitigation
@@ -37,6 +39,13 @@ class MitigationListView(ObjectListView):
 
     def get_extra_context(self):
         return {"can_create": permissions.can_plan_mitigations_somewhere(self.request.user)}
+
+
+class MitigationExportView(ObjectExportView):
+    """The list's *Download CSV*: the rows of the filtered list, the API export's columns."""
+
+    exporter = MitigationExporter
+    filterset_class = MitigationFilterSet
 
 
 class MitigationView(ObjectView):
@@ -108,6 +117,9 @@ class MitigationCreateView(SystemChildCreateView):
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "system": self.parent, "user": self.request.user}
 
+    def check_with_service(self, form):
+        services.check_mitigation(system=self.parent, data=form.cleaned_data)
+
     def get_service_kwargs(self, form):
         return {"risks": form.cleaned_data["risks"]}
 
@@ -131,6 +143,13 @@ class MitigationEditView(ObjectEditView):
 
     def get_context_data(self, **kwargs):
         return {**super().get_context_data(**kwargs), "system": self.object.system}
+
+    def check_with_service(self, form):
+        services.check_mitigation(
+            system=self.object.system,
+            data=form.cleaned_data,
+            current_owner_id=self.object.owner_id,
+        )
 
     def get_service_kwargs(self, form):
         return {"risks": form.cleaned_data["risks"]}

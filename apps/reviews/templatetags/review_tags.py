@@ -55,15 +55,6 @@ def checklist_badge(status, label=""):
 
 
 @register.filter
-def level_css(level):
-    """The CSS class of a level's colour (for heat-map cells)."""
-    from apps.core.models import Level
-    from apps.core.templatetags.register import LEVEL_CLASSES
-
-    return LEVEL_CLASSES[Level(int(level))]
-
-
-@register.filter
 def as_date(value):
     """An ISO date string from a frozen plan, as a date for the ``date`` filter."""
     import datetime

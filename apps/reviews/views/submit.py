@@ -9,7 +9,7 @@ from __future__ import annotations
 from apps.core.views.generic import ServiceFormView
 from apps.reviews import selectors, services
 from apps.reviews.forms import SubmitPlanForm
-from apps.reviews.models import ReviewKind, ReviewStatus
+from apps.reviews.models import ReviewKind, ReviewSettings, ReviewStatus
 from apps.reviews.views.plans import SystemPlanPage
 
 
@@ -35,7 +35,23 @@ class SubmitPlanView(SystemPlanPage, ServiceFormView):
         context = super().get_context_data(**kwargs)
         context["status"] = selectors.plan_status(self.object)
         context["checklist"] = selectors.checklist_of(self.object)
+        # Too few committee members may review this plan: say so (and who fixes it) up front.
+        context["reviewer_shortage"] = services.reviewer_shortage(
+            required=ReviewSettings.load().approvals_required(self.object.criticality),
+            available=len(context["form"].fields["reviewers"].queryset),
+            criticality=self.object.criticality,
+        )
         return context
+
+    def check_with_service(self, form):
+        """What the service would refuse besides the form's own errors (a kind not chosen is
+        checked as the one the system is due)."""
+        services.check_submission(
+            system=self.object,
+            by=self.request.user,
+            kind=form.cleaned_data.get("kind") or self.get_initial()["kind"],
+            reviewers=form.cleaned_data.get("reviewers", []),
+        )
 
     def perform(self, form):
         return services.submit_safety_plan(

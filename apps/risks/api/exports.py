@@ -1,12 +1,88 @@
-"""The risk register as an export: the register page's CSV columns, in three formats."""
+"""The risk register as an export: one set of columns for every export of it — the register
+page's *Download CSV*, the API's CSV, JSON and XLSX, and the XLSX export job.
 
-from django.db.models import Case, CharField, F, Value, When
-from django.db.models.functions import Coalesce
+Besides each risk's own fields, a risk's framework references, linked mitigations (with their
+status) and acceptances (with their status and expiry), each as one cell of values joined with
+``; ``, computed by the database in the export's own query (on PostgreSQL, inside the SELECT
+that ``COPY`` writes).
+"""
 
-from apps.core.api.exports import Column, Exporter, choice_label, is_set, iso, level_word, reference
+from django.db.models import Case, CharField, F, OuterRef, Value, When
+from django.db.models.functions import Coalesce, Concat
+
+from apps.core.api.exports import (
+    Column,
+    DateText,
+    Exporter,
+    JoinedText,
+    ReferenceText,
+    choice_label,
+    is_set,
+    iso,
+    labelled,
+    level_word,
+    reference,
+)
 from apps.risks.api.filters import RiskAPIFilterSet
-from apps.risks.models import Risk, RiskStatus, Treatment
+from apps.risks.models import AcceptanceStatus, Risk, RiskAcceptance, RiskStatus, Treatment
+from apps.risks.treatment import MitigationStatus
 from apps.systems.api.exports import system_columns
+
+# An acceptance's status in a word (the choices' labels are sentences).
+ACCEPTANCE_WORDS = {status.value: status.value.capitalize() for status in AcceptanceStatus}
+
+
+def framework_references_text():
+    """``LLM01:2025; MAP 2.2``: the codes of the risk's framework references, in code order."""
+    through = Risk.framework_references.through
+    codes = (
+        through.objects.filter(risk_id=OuterRef("pk"))
+        .order_by("frameworkreference__code")
+        .values(_cell=F("frameworkreference__code"))
+    )
+    return JoinedText(codes)
+
+
+def mitigations_text():
+    """``MTG-0311 (Implemented); MTG-0312 (Planned)``: the mitigations linked to the risk (a
+    relation the mitigations app declares, read without importing it), in reference order."""
+    through = Risk.mitigations.through
+    prefix = through._meta.get_field("mitigation").related_model.REFERENCE_PREFIX
+    cells = (
+        through.objects.filter(risk_id=OuterRef("pk"))
+        .order_by("mitigation_id")
+        .values(
+            _cell=Concat(
+                ReferenceText(prefix, F("mitigation_id")),
+                Value(" ("),
+                labelled("mitigation__status", dict(MitigationStatus.choices)),
+                Value(")"),
+                output_field=CharField(),
+            )
+        )
+    )
+    return JoinedText(cells)
+
+
+def acceptances_text():
+    """``ACC-0003 (Approved, expires 2026-09-30); ACC-0001 (Expired, expires 2026-01-31)``: every
+    acceptance asked for the risk, newest first."""
+    cells = (
+        RiskAcceptance.objects.filter(risk_id=OuterRef("pk"))
+        .order_by("-requested_at", "-pk")
+        .values(
+            _cell=Concat(
+                ReferenceText(RiskAcceptance.REFERENCE_PREFIX, F("pk")),
+                Value(" ("),
+                labelled("status", ACCEPTANCE_WORDS),
+                Value(", expires "),
+                DateText("expires_on"),
+                Value(")"),
+                output_field=CharField(),
+            )
+        )
+    )
+    return JoinedText(cells)
 
 
 class RiskExporter(Exporter):
@@ -73,6 +149,29 @@ class RiskExporter(Exporter):
         ),
         Column("status", "status", "Open, Treated or Closed", choice_label(RiskStatus.choices)),
         Column(
+            "framework_references",
+            "export_framework_references",
+            "Codes of the framework items it cites (LLM01:2025; MAP 2.2), joined with “; ”",
+        ),
+        Column(
+            "mitigations",
+            "export_mitigations",
+            "Linked mitigations with their status (MTG-0311 (Implemented); MTG-0312 (Planned)), "
+            "joined with “; ”",
+        ),
+        Column(
+            "mitigation_in_place",
+            "has_mitigation_in_place",
+            "Whether a linked mitigation is implemented or verified",
+            type="boolean",
+        ),
+        Column(
+            "acceptances",
+            "export_acceptances",
+            "Acceptances asked for, newest first, with status and expiry "
+            "(ACC-0003 (Approved, expires 2026-09-30)), joined with “; ”",
+        ),
+        Column(
             "assessed_on", "assessed_on", "When the inherent assessment last changed", iso, "date"
         ),
         Column("treatment_due", "treatment_due", "When the treatment plan is due", iso, "date"),
@@ -91,36 +190,15 @@ class RiskExporter(Exporter):
                 default=F("category__name"),
                 output_field=CharField(),
             ),
+            export_framework_references=framework_references_text(),
+            export_mitigations=mitigations_text(),
+            export_acceptances=acceptances_text(),
         )
 
 
-def _columns(names: str) -> list[Column]:
-    """The API export's columns of these names, in this order."""
-    by_name = {column.name: column for column in RiskExporter.columns}
-    return [by_name[name] for name in names.split()]
-
-
-class RegisterPageExporter(Exporter):
-    """The register page's *Download CSV*: its own columns (treatment and status as stored,
-    ``archived`` yes/no), through the same writers as the API's exports (on PostgreSQL, written
-    by ``COPY``). Not an API export: the page's view uses it."""
+class RegisterPageExporter(RiskExporter):
+    """The register page's *Download CSV* and the XLSX export job: the API export's columns
+    (one set for every export of the register), in a file named after the page. Not an API
+    export: the page's view and the job use it."""
 
     name = "risk-register"
-    title = "Risk register"
-    filterset_class = RiskAPIFilterSet
-    # The API export's columns, but treatment and status as stored (``mitigate``, ``open``),
-    # and fewer dates.
-    columns = [
-        *_columns(
-            "reference system_reference system team title scenario category subcategory owner "
-            "inherent_likelihood inherent_impact inherent_score inherent_level "
-            "residual_likelihood residual_impact residual_score residual_level"
-        ),
-        Column("treatment", "treatment", "mitigate, accept, transfer or avoid"),
-        Column("status", "status", "open, treated or closed"),
-        *_columns("treatment_due archived updated_at"),
-    ]
-
-    @classmethod
-    def get_queryset(cls, user):
-        return RiskExporter.get_queryset(user)

@@ -181,6 +181,7 @@ class RiskSerializer(serializers.ModelSerializer):
             "archived_at",
             "created_at",
             "updated_at",
+            "version",
             "mitigations",
             "history",
         ]
@@ -210,7 +211,10 @@ class RiskInputSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=255)
     scenario = serializers.CharField()
     category = CategoryPathField(help_text="category/subcategory, e.g. model-error/hallucination")
-    owner = PersonEmailField(help_text="The owner's e-mail address.")
+    owner = PersonEmailField(
+        help_text="The owner's e-mail address: someone who can read the risk (a member of the "
+        "system's team, a committee member or an administrator; not an auditor)."
+    )
     framework_references = FrameworkCodesField(required=False, help_text="Codes, e.g. LLM01:2025")
     inherent_likelihood = serializers.ChoiceField(choices=Likelihood.choices)
     inherent_impact = serializers.ChoiceField(choices=Impact.choices)

@@ -46,7 +46,8 @@ class RiskViewSet(
     """The risk register. Lists show live risks unless `archived=yes` or `all`.
 
     Contributors add and change their teams' risks (the same rules and history as the form);
-    send `If-Match` with the `ETag` you read to refuse overwriting someone else's change.
+    a change sends `If-Match` with the `ETag` you read (428 without it) and is merged with what
+    others saved since, like the form (409 on a field you both changed).
     """
 
     model = Risk

@@ -77,12 +77,18 @@ class RiskCreateView(SystemChildCreateView):
     def get_initial(self):
         return {"owner": self.request.user}
 
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "system": self.parent}
+
 
 class RiskEditView(ObjectEditView):
     model = Risk
     selector = staticmethod(selectors.risk_detail)
     form_class = RiskForm
     service = staticmethod(services.update_risk)
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "system": self.object.system}
 
     def get_context_data(self, **kwargs):
         return {**super().get_context_data(**kwargs), "system": self.object.system}

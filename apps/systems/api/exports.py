@@ -124,6 +124,19 @@ class SystemExporter(Exporter):
         ),
         Column("last_approved", "last_approved", "Date of the last approved review", iso, "date"),
         Column("next_review_due", "next_review_due", "Date the next review is due", iso, "date"),
+        Column(
+            "in_service_since",
+            "in_service_since",
+            "The day it last went into pilot or production (empty when not in service)",
+            iso,
+            "date",
+        ),
+        Column(
+            "ungoverned",
+            "ungoverned",
+            "In pilot or production without a current approved safety plan",
+            type="boolean",
+        ),
         Column("archived", "archived_at", "Whether the system is archived", is_set, "boolean"),
         Column("archived_at", "archived_at", "When it was archived", iso, "date-time"),
         Column("created_at", "created_at", "When it was registered", iso, "date-time"),
@@ -132,4 +145,4 @@ class SystemExporter(Exporter):
 
     @classmethod
     def get_queryset(cls, user):
-        return AISystem.objects.visible_to(user)
+        return AISystem.objects.visible_to(user).with_governance()

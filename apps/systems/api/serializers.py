@@ -25,6 +25,11 @@ class SystemSerializer(serializers.ModelSerializer):
     )
     criticality = LevelField()
     archived = serializers.BooleanField(source="is_archived", read_only=True)
+    ungoverned = serializers.BooleanField(
+        read_only=True,
+        help_text="In pilot or production without a current approved safety plan (never "
+        "approved, or its next review date has passed).",
+    )
     risks = RelatedListField("risk", "system")
     mitigations = RelatedListField("mitigation", "system")
     history = HistoryURLField("system")
@@ -68,10 +73,13 @@ class SystemSerializer(serializers.ModelSerializer):
             "review_cadence_days",
             "last_approved",
             "next_review_due",
+            "in_service_since",
+            "ungoverned",
             "archived",
             "archived_at",
             "created_at",
             "updated_at",
+            "version",
             "risks",
             "mitigations",
             "history",

@@ -42,6 +42,9 @@ PEOPLE = [
     ("admin@example.com", "Priya Raman", "Head of AI Governance Office", {"admin"}, {}),
     ("committee@example.com", "Jonas Weber", "Chief Risk Officer", {"committee"}, {}),
     ("committee2@example.com", "Fatima Okafor", "Data Protection Officer", {"committee"}, {}),
+    # A critical plan needs three approvals by default (ReviewSettings): three members who own
+    # no system can review any plan of the demo.
+    ("committee3@example.com", "Tomás Herrera", "Head of Model Risk", {"committee"}, {}),
     ("auditor@example.com", "Grace Liu", "Internal Auditor", {"auditor"}, {}),
     (
         "contributor@example.com",

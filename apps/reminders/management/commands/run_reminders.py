@@ -2,6 +2,11 @@
 
 With ``REDIS_URL`` set, Celery beat runs it every day (the "Daily reminder sweep" periodic task);
 without Redis, schedule this command instead (e.g. a cron line at 06:00).
+
+One sweep runs at a time (see :class:`apps.reminders.services.SweepLock`). When another holds the
+lock, the command says who (a PostgreSQL session, or a process and its last heartbeat) and stops
+with an error; ``--force`` runs the sweep beside it, which is safe (nobody is told anything twice)
+but does the work twice: for an administrator who has read who holds the lock.
 """
 
 import datetime
@@ -19,6 +24,12 @@ class Command(BaseCommand):
             "--date",
             help="Sweep as of this day (YYYY-MM-DD) instead of today.",
         )
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help="Sweep even if another sweep holds the lock (safe: nothing is sent twice; "
+            "the work is done twice). For administrators, once they have read who holds it.",
+        )
 
     def handle(self, *args, **options):
         today = None
@@ -27,9 +38,21 @@ class Command(BaseCommand):
                 today = datetime.date.fromisoformat(options["date"])
             except ValueError as error:
                 raise CommandError(f"--date: {error}") from error
-        result = services.run_locked_sweep(today)
-        if result is None:
-            raise CommandError("Another reminder sweep is running; try again later.")
+        if options["force"]:
+            holder = services.SweepLock().holder()
+            if holder:
+                self.stderr.write(
+                    self.style.WARNING(
+                        f"Another sweep holds the lock ({holder}): sweeping beside it."
+                    )
+                )
+        try:
+            result = services.run_locked_sweep(today, force=options["force"], raise_if_held=True)
+        except services.SweepLockHeld as held:
+            raise CommandError(
+                f"Another reminder sweep is running: {held.holder}. Try again later, or run "
+                "with --force to sweep beside it (nothing is sent twice)."
+            ) from held
         self.stdout.write(
             self.style.SUCCESS(
                 f"Sweep of {result.today}: {result.expired_acceptances} acceptances expired, "
