@@ -1,6 +1,7 @@
 """Fixtures shared by every test: one person per role, and clients signed in as them."""
 
 import copy
+import os
 import uuid
 
 import pytest
@@ -35,6 +36,15 @@ def pytest_addoption(parser):
 
 def pytest_configure(config):
     fuzzing.configure(deep=config.getoption("--deep"))
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """Each test run gets test databases of its own (``test_<name>[_gw0]_p<pid>``), so that two
+    runs on one PostgreSQL server at once — two checkouts, two people — never drop each other's."""
+    from pytest_django.fixtures import _set_suffix_to_test_databases
+
+    _set_suffix_to_test_databases(suffix=f"p{os.getpid()}")
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -96,6 +106,25 @@ def _login_throttling_off(settings):
     and would lock out tests that sign in often: off here, on in tests that ask for
     ``login_throttling`` (tests/security/test_login_throttling.py)."""
     settings.AXES_ENABLED = False
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _second_factor_not_required():
+    """Production asks administrators and committee members for a second factor (the sign-in
+    settings' defaults, ``MFA_REQUIRED_ROLES``); tests that sign them in with ``force_login``
+    would all be sent to set one up. Off here, for every test and module-wide fixture; on in the
+    tests that ask for ``second_factor_required`` (tests/accounts/test_second_factor.py)."""
+    no_requirement = override_settings(MFA_REQUIRED_ROLES=[])
+    no_requirement.enable()
+    yield
+    no_requirement.disable()
+
+
+@pytest.fixture
+def second_factor_required(settings):
+    """The production default: administrators and committee members need a second factor."""
+    settings.MFA_REQUIRED_ROLES = ["administrator", "committee_member"]
+    return settings
 
 
 @pytest.fixture

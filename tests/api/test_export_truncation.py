@@ -10,6 +10,7 @@ import re
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import psycopg
@@ -185,23 +186,41 @@ def another_connection() -> psycopg.Connection:
     )
 
 
+def backend_state(other: psycopg.Connection, pid: int) -> tuple[str, str | None]:
+    return other.execute(
+        "SELECT state, wait_event FROM pg_stat_activity WHERE pid = %s", [pid]
+    ).fetchone()
+
+
+def wait_for_state(other: psycopg.Connection, pid: int, wanted: tuple, seconds: float = 10):
+    """The backend's state once it is ``wanted`` (or the last one seen after ``seconds``)."""
+    deadline = time.monotonic() + seconds
+    state = backend_state(other, pid)
+    while state != wanted and time.monotonic() < deadline:
+        time.sleep(0.05)
+        state = backend_state(other, pid)
+    return state
+
+
 def cut_export(client, url: str, *, read: int, while_sending: bool) -> tuple[bytes, Exception]:
     """Start the export, read ``read`` chunks, terminate its database connection from another
     one (``pg_terminate_backend``), then read on until the stream fails. ``while_sending``: the
-    export's backend must be caught in the middle of sending (blocked writing to us)."""
+    export's backend must be caught in the middle of sending (blocked writing to us).
+
+    The backend is terminated whatever happens, so that a failed check never leaves a COPY
+    blocked on its client (which would hang the test database's teardown)."""
     response = client.get(url)
     assert response.status_code == 200
     chunks = iter(response.streaming_content)
     received = [next(chunks) for _ in range(read)]
     pid = connection.connection.info.backend_pid
+    failure = state = None
     with another_connection() as other:
-        state = other.execute(
-            "SELECT state, wait_event FROM pg_stat_activity WHERE pid = %s", [pid]
-        ).fetchone()
-        if while_sending:
-            assert state == ("active", "ClientWrite"), state
-        other.execute("SELECT pg_terminate_backend(%s)", [pid])
-    failure = None
+        try:
+            if while_sending:
+                state = wait_for_state(other, pid, ("active", "ClientWrite"))
+        finally:
+            other.execute("SELECT pg_terminate_backend(%s)", [pid])
     try:
         received.extend(chunks)
     except DatabaseError as error:
@@ -209,6 +228,8 @@ def cut_export(client, url: str, *, read: int, while_sending: bool) -> tuple[byt
     finally:
         response.close()
         connection.close()  # the next query opens a new one
+    if while_sending:
+        assert state == ("active", "ClientWrite"), state
     return b"".join(received), failure
 
 
