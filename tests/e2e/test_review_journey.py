@@ -116,7 +116,7 @@ def test_committee_sends_a_plan_back_then_both_approve_the_revision(
 
     # Nothing waits for Bea any more: the plan went back to the team.
     open_queue(bea_page, live_server)
-    expect(bea_page.get_by_text("Nothing waits for you.")).to_be_visible()
+    expect(bea_page.locator("#main").get_by_text("Nothing waits for you.")).to_be_visible()
 
     # The team reads the comment, revises the live plan and submits version 2.
     team_page = open_as(contributor)
