@@ -14,7 +14,8 @@ RUN apt-get update \
        libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core \
     && rm -rf /var/lib/apt/lists/*
 
-RUN groupadd --system app && useradd --system --gid app --home /app app
+# A fixed user id, which Kubernetes' runAsUser names (deploy/kubernetes).
+RUN groupadd --system --gid 10001 app && useradd --system --uid 10001 --gid app --home /app app
 
 COPY . .
 RUN pip install -e .

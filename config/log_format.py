@@ -7,14 +7,22 @@ of a 500 the user only saw as "Something went wrong" — has the same shape::
 
     {"time": "2026-03-02T06:00:01.123Z", "level": "ERROR", "logger": "django.request",
      "message": "Internal Server Error: /api/v1/risks/", "method": "GET",
-     "path": "/api/v1/risks/", "status": 500, "process": 4242,
+     "path": "/api/v1/risks/", "status": 500, "request_id": "9f1c…", "process": 4242,
      "exception": "Traceback (most recent call last):\\n …"}
+
+**The request id.** Every line logged while a request is answered (and while a Celery task or
+an outbox delivery that the request caused runs, in whichever process) carries the request's
+``request_id``: the ``X-Request-ID`` the load balancer sent, or one made up for it
+(``apps.core.request_id``). It is kept in :data:`request_id_var`, a context variable, so that
+this formatter finds it without every call to a logger passing it; gunicorn's access line takes
+it from the response's ``X-Request-ID`` header.
 
 Standard library only: it must load before Django does (gunicorn configures logging first).
 """
 
 from __future__ import annotations
 
+import contextvars
 import datetime
 import json
 import logging
@@ -35,6 +43,10 @@ _ACCESS_ATOMS = {
     "f": "referer",
     "a": "user_agent",
 }
+# The id of the request (or task) being served: set by apps.core.request_id.
+request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+    "request_id", default=None
+)
 
 
 def _jsonable(value):
@@ -62,13 +74,21 @@ class JSONFormatter(logging.Formatter):
                 value = record.args.get(atom)
                 if value not in (None, "-", ""):
                     line[name] = int(value) if atom in "sBM" and str(value).isdigit() else value
+            request_id = record.args.get("{x-request-id}o")
+            if request_id:
+                line["request_id"] = request_id
         request = getattr(record, "request", None)
         if request is not None and hasattr(request, "path"):
             line["method"] = getattr(request, "method", None)
             line["path"] = request.path
+            # Django logs a 4xx answer once the middleware has returned: the id is the request's.
+            if getattr(request, "request_id", None):
+                line["request_id"] = request.request_id
         for name, value in vars(record).items():
             if name not in _STANDARD and name not in line and name not in ("request", "args"):
                 line["status" if name == "status_code" else name] = _jsonable(value)
+        if "request_id" not in line and request_id_var.get():
+            line["request_id"] = request_id_var.get()
         line["process"] = record.process
         if record.exc_info:
             line["exception"] = self.formatException(record.exc_info)

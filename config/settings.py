@@ -13,6 +13,8 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
+from config.object_storage import storage_from_url
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -50,6 +52,13 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "csp",
     "axes",
+    # Single sign-on (OpenID Connect, SAML 2.0) and two-factor authentication: django-allauth.
+    "allauth",
+    "allauth.account",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
+    "allauth.socialaccount.providers.saml",
+    "allauth.mfa",
     # Ours
     "apps.core",
     "apps.accounts",
@@ -59,13 +68,20 @@ INSTALLED_APPS = [
     "apps.library",
     "apps.reviews",
     "apps.incidents",
+    "apps.compliance",
     "apps.exports",
+    "apps.monitoring",
+    "apps.evaluations",
     "apps.reminders",
     "apps.dashboard",
     "apps.demo",
 ]
 
 MIDDLEWARE = [
+    # First: every log line of the request carries its id (X-Request-ID, or a new one), and the
+    # whole stack is inside the request's latency and query count (/metrics).
+    "apps.core.request_id.RequestIdMiddleware",
+    "apps.core.telemetry.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -73,9 +89,15 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # django-allauth's sign-in steps (the second factor after a password or single sign-on).
+    "allauth.account.middleware.AccountMiddleware",
     # Times in the signed-in person's own time zone (User.time_zone).
     "apps.accounts.middleware.TimeZoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # A role that needs a second factor gets nothing else until the session has one.
+    "apps.accounts.middleware.SecondFactorMiddleware",
+    # When each signed-in session was last seen (apps.accounts.models.SignedInSession).
+    "apps.accounts.middleware.SessionActivityMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -112,6 +134,50 @@ DATABASES = {
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+# A read replica (README, "Scaling out"): REPLICA_URL=postgres://…@replica:5432/name adds the
+# "replica" alias. Only reads that tolerate lag go there (apps.core.replica: auditors' API lists
+# and exports, the dashboard's figures); when it does not answer, the primary serves them.
+REPLICA_URL = env.str("REPLICA_URL", default="")
+if REPLICA_URL:
+    DATABASES["replica"] = {
+        **env.db_url_config(REPLICA_URL),
+        "CONN_MAX_AGE": DATABASES["default"]["CONN_MAX_AGE"],
+        "CONN_HEALTH_CHECKS": True,
+        # Tests read the test database through the replica's server (a streaming replica of
+        # the whole cluster has it), never a database of their own.
+        "TEST": {"MIRROR": "default"},
+    }
+    # A replica that does not answer is given up quickly: its reads go to the primary.
+    DATABASES["replica"].setdefault("OPTIONS", {}).setdefault(
+        "connect_timeout", env.int("REPLICA_CONNECT_TIMEOUT", default=2)
+    )
+    DATABASE_ROUTERS = ["apps.core.replica.ReplicaRouter"]
+REPLICA_RETRY_SECONDS = env.int("REPLICA_RETRY_SECONDS", default=30)
+REPLICA_PIN_SECONDS = env.int("REPLICA_PIN_SECONDS", default=5)
+# Connection pooling (README, "Scaling out"). DATABASE_POOLER=pgbouncer: DATABASE_URL (and
+# REPLICA_URL) name a PgBouncer in transaction mode, so nothing may outlive a transaction on the
+# server: no server-side cursor WITH HOLD (exports read through apps.core.db.stream_rows), no
+# prepared statement. DATABASE_POOLER=psycopg: a pool of connections in each process
+# (psycopg_pool; DATABASE_POOL_MAX per process), persistent connections off.
+DATABASE_POOLER = env.str("DATABASE_POOLER", default="").lower()
+if DATABASE_POOLER not in ("", "pgbouncer", "psycopg"):
+    raise ImproperlyConfigured(f"DATABASE_POOLER is pgbouncer or psycopg, not {DATABASE_POOLER!r}.")
+for _database in DATABASES.values():
+    if DATABASE_POOLER and "postgresql" not in _database["ENGINE"]:
+        raise ImproperlyConfigured("DATABASE_POOLER is for PostgreSQL databases.")
+    if DATABASE_POOLER == "pgbouncer":
+        _database["DISABLE_SERVER_SIDE_CURSORS"] = True
+        _database.setdefault("OPTIONS", {})["prepare_threshold"] = None
+    elif DATABASE_POOLER == "psycopg":
+        _database["CONN_MAX_AGE"] = 0  # the pool keeps the connections
+        _database.setdefault("OPTIONS", {})["pool"] = {
+            "min_size": env.int("DATABASE_POOL_MIN", default=1),
+            "max_size": env.int("DATABASE_POOL_MAX", default=4),
+            "timeout": env.float("DATABASE_POOL_TIMEOUT", default=10.0),
+        }
+if REPLICA_URL:
+    # Read-your-writes: a browser's requests just after its own write read from the primary.
+    MIDDLEWARE.insert(1, "apps.core.replica.ReplicaPinMiddleware")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: Celery broker and shared cache -------------------------------------------------------
@@ -173,13 +239,29 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# One queue per kind of work, so that a large export never delays an e-mail (README, "Scaling
+# out"): the outbox relay (e-mails, hand-overs) on "notifications", the daily reminder sweep on
+# "sweep", export jobs on "exports", monitoring intake on "monitoring"; anything else on
+# "celery". A worker consumes the queues it is given (-Q); docker-compose runs one for exports
+# and one for the rest. Task names, not modules, are routed: a new task of an app follows its
+# app's pattern.
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+WORKER_QUEUES = ("celery", "notifications", "sweep", "exports", "monitoring")
+CELERY_TASK_ROUTES = {
+    "core.relay_outbox": {"queue": "notifications"},
+    "reminders.*": {"queue": "sweep"},
+    "exports.*": {"queue": "exports"},
+    "monitoring.*": {"queue": "monitoring"},
+}
 
 # --- Authentication -----------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     # First: refuses a sign-in while its e-mail address and IP address are locked out.
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's e-mail and password check, refusing it while password sign-in is turned off
+    # (apps.accounts.models.SignInSettings) for anyone but a break-glass administrator.
+    "apps.accounts.backends.AccountBackend",
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard:home"
@@ -229,6 +311,43 @@ if NUM_PROXIES:
     AXES_IPWARE_PROXY_COUNT = NUM_PROXIES
     AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
 
+# --- Single sign-on and two-factor authentication (django-allauth) -----------------------------
+# Identity providers are configured by administrators in the admin pages (Social applications:
+# OpenID Connect or SAML); who may still sign in with a password, which roles need a second factor
+# and how identity-provider groups map to teams and roles are in Sign-in settings and Group
+# mappings (apps.accounts). Nobody signs up on their own: people are created by an administrator
+# or at their first single sign-on.
+ACCOUNT_ADAPTER = "apps.accounts.sso.AccountAdapter"
+SOCIALACCOUNT_ADAPTER = "apps.accounts.sso.SocialAccountAdapter"
+ACCOUNT_USER_MODEL_USERNAME_FIELD = None
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*"]
+ACCOUNT_EMAIL_VERIFICATION = "none"
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_REAUTHENTICATION_METHODS = ["password", "mfa"]
+SOCIALACCOUNT_AUTO_SIGNUP = True
+SOCIALACCOUNT_STORE_TOKENS = False  # the register calls no API of the identity provider
+SOCIALACCOUNT_OPENID_CONNECT_URL_PREFIX = "oidc"
+SOCIALACCOUNT_PROVIDERS = {
+    "openid_connect": {"OAUTH_PKCE_ENABLED": True},
+    # Keeps the assertion's AuthnContext, which says whether the IdP asked for a second factor.
+    "saml": {"provider_class": "apps.accounts.sso.SAMLProvider"},
+}
+MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
+MFA_TOTP_ISSUER = env.str("MFA_TOTP_ISSUER", default="AI Risk Register")
+# Passkeys need https, but for the developer's http://localhost.
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG
+# allauth refuses a second factor to a person with an unverified e-mail address (against someone
+# signing up with another's address first); nobody signs up on their own here.
+MFA_ALLOW_UNVERIFIED_EMAIL = True
+# Roles that need a second factor when the sign-in settings are first created (administrators
+# change it there): administrator, committee_member, auditor, contributor, viewer, or "none".
+MFA_REQUIRED_ROLES = [
+    role
+    for role in env.list("MFA_REQUIRED_ROLES", default=["administrator", "committee_member"])
+    if role != "none"
+]
+
 # --- Security -----------------------------------------------------------------------------------
 # Secure defaults whenever DEBUG is off; TLS-related switches are flags because the app usually
 # sits behind a load balancer that terminates TLS.
@@ -275,8 +394,20 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / "media")))
+# Evidence and export files: on the local disk (MEDIA_ROOT), or in an S3-compatible bucket when
+# STORAGE_URL is set (config/object_storage.py; README, "Scaling out"). Never served by a public
+# address: the app streams them after its permission check, or (STORAGE_DOWNLOADS=signed, with
+# a bucket) redirects to a URL signed for that one file that expires within a minute.
+STORAGE_URL = env.str("STORAGE_URL", default="")
+STORAGE_DOWNLOADS = env.str("STORAGE_DOWNLOADS", default="stream")
+if STORAGE_DOWNLOADS not in ("stream", "signed"):
+    raise ImproperlyConfigured(f"STORAGE_DOWNLOADS is stream or signed, not {STORAGE_DOWNLOADS!r}.")
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": (
+        storage_from_url(STORAGE_URL)
+        if STORAGE_URL
+        else {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    ),
     "staticfiles": {
         # Hashed, compressed files in production (and tests); plain files while developing so
         # that edits show without collectstatic.
@@ -303,6 +434,20 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="AI Risk Register <no
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Absolute links in e-mails sent by jobs (no request to build them from).
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+
+# --- Monitored metrics (apps.monitoring) --------------------------------------------------------
+# Raw readings older than this are deleted by the daily housekeeping task once they are rolled
+# up into hourly figures, which are kept (the charts of 90 days and more read them).
+MONITORING_RAW_RETENTION_DAYS = env.int("MONITORING_RAW_RETENTION_DAYS", default=30)
+# Readings one POST /api/v1/readings/ (or one CSV upload) may carry.
+MONITORING_MAX_BATCH = env.int("MONITORING_MAX_BATCH", default=10_000)
+
+# --- Evaluations (apps.evaluations) ------------------------------------------------------------
+# A mitigation verified by evaluation runs is flagged for review when its latest run is older
+# than this (the daily sweep); the largest report one upload or POST takes, and its results.
+EVALUATION_STALE_AFTER_DAYS = env.int("EVALUATION_STALE_AFTER_DAYS", default=30)
+EVALUATION_UPLOAD_MAX_BYTES = env.int("EVALUATION_UPLOAD_MAX_BYTES", default=10 * 1024 * 1024)
+EVALUATION_MAX_RESULTS = env.int("EVALUATION_MAX_RESULTS", default=20_000)
 
 # --- Metrics ------------------------------------------------------------------------------------
 # /metrics (Prometheus text format) is read by staff, or with "Authorization: Bearer <token>".
@@ -370,6 +515,16 @@ SPECTACULAR_SETTINGS = {
         "ReviewKindEnum": "apps.reviews.models.ReviewKind",
         "DecisionOutcomeEnum": "apps.reviews.models.DecisionOutcome",
         "AcceptanceDecisionEnum": ["approve", "reject"],
+        "ObligationStatusEnum": "apps.compliance.models.ObligationStatus",
+        "VersionKindEnum": "apps.systems.models.VersionKind",
+        "VersionStatusEnum": "apps.systems.models.VersionStatus",
+        "TestCaseKindEnum": "apps.evaluations.models.TestCaseKind",
+        "RunFormatEnum": "apps.evaluations.models.RunFormat",
+        "RunOutcomeEnum": "apps.evaluations.models.RunOutcome",
+        "ResultOutcomeEnum": "apps.evaluations.models.ResultOutcome",
+        "SeverityEnum": "apps.incidents.models.Severity",
+        "TokenScopeEnum": "apps.accounts.models.TokenScope",
+        "CatalogueScopeEnum": "apps.compliance.models.CatalogueScope",
     },
 }
 

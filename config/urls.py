@@ -10,12 +10,17 @@ urlpatterns = [
     path("accounts/login/", SignInView.as_view(), name="login"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("accounts/", include("apps.accounts.urls")),
+    path("accounts/", include("apps.accounts.sso_urls")),  # allauth: second factor, single sign-on
     path("systems/", include("apps.systems.urls")),
     path("risks/", include("apps.library.urls")),
     path("risks/", include("apps.risks.urls")),
     path("mitigations/", include("apps.mitigations.urls")),
     path("reviews/", include("apps.reviews.urls")),
     path("incidents/", include("apps.incidents.urls")),
+    path("evaluations/", include("apps.evaluations.urls")),
+    path("monitoring/", include("apps.monitoring.urls")),
+    path("compliance/org/", include("apps.compliance.urls_org")),  # SoA, dashboard
+    path("compliance/", include("apps.compliance.urls")),  # obligations, catalogues
     path("api/v1/", include("apps.core.api.urls")),
     path("exports/", include("apps.exports.urls")),
     path("", include("apps.reminders.urls")),  # notifications/

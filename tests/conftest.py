@@ -16,6 +16,7 @@ from tests.factories import (
     AISystemFactory,
     MembershipFactory,
     MitigationFactory,
+    ObligationFactory,
     RiskFactory,
     TeamFactory,
     UserFactory,
@@ -45,6 +46,17 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
     from pytest_django.fixtures import _set_suffix_to_test_databases
 
     _set_suffix_to_test_databases(suffix=f"p{os.getpid()}")
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """The test database, with the rows its migrations wrote kept aside (as pytest-django does
+    only when a collected test asks for ``serialized_rollback``): modules whose rows are
+    committed (``tests/deployment``) start from them, whatever flushed the tables before."""
+    if not hasattr(connection, "_test_serialized_contents"):
+        with django_db_blocker.unblock():
+            connection._test_serialized_contents = connection.creation.serialize_db_to_string()
+    return
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -222,6 +234,17 @@ def foreign_mitigation(foreign_system, foreign_risk):
     return MitigationFactory(
         system=foreign_system, title="Fairness slice evaluation", risks=[foreign_risk]
     )
+
+
+@pytest.fixture
+def obligation(system):
+    """``system``'s obligation to Art. 9 of the EU AI Act (see ``ObligationFactory``)."""
+    return ObligationFactory(system=system)
+
+
+@pytest.fixture
+def foreign_obligation(foreign_system):
+    return ObligationFactory(system=foreign_system)
 
 
 ROLES = [

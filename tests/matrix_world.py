@@ -24,26 +24,34 @@ from django.db import transaction
 from django.test import Client, override_settings
 from django.urls import reverse
 
-from apps.accounts.models import Membership
+from apps.accounts.models import Membership, SignedInSession
 from apps.accounts.services import create_token
 from apps.core import services as core_services
 from apps.core.models import Evidence
+from apps.evaluations import services as evaluation_services
 from apps.exports.models import ExportStatus
 from apps.reviews import services as review_services
 from apps.risks.models import RiskTemplate
 from apps.systems import services as system_services
+from apps.systems import versions as system_versions
 from tests.factories import (
     AISystemFactory,
+    BreachFactory,
     ExportJobFactory,
     IncidentFactory,
     MembershipFactory,
+    MetricFactory,
     MitigationFactory,
     NotificationFactory,
+    ObligationExceptionFactory,
+    ObligationFactory,
     ReviewFactory,
     RiskAcceptanceFactory,
     RiskFactory,
     TeamFactory,
+    TestCaseFactory,
     UserFactory,
+    current_requirement,
 )
 from tests.permission_matrix import Entry
 
@@ -67,8 +75,17 @@ SIDED = {
     "token",
     "notification",
     "export_job",
+    "metric",
+    "breach",
+    "test_case",
+    "evaluation_run",
+    "mitigation_evaluation",
+    "system_version",
+    "obligation",
+    "obligation_evidence",
+    "obligation_exception",
 }
-PERSONAL = {"token", "notification", "export_job"}
+PERSONAL = {"token", "notification", "export_job", "session"}
 
 
 @dataclass(frozen=True)
@@ -117,6 +134,8 @@ def _team_records(team, owner, submitter, committee_member, second_reviewer, *, 
     incident = IncidentFactory(
         system=system, title=f"{name}: a refund policy invented", materialised_risks=[risk]
     )
+    metric = MetricFactory(system=system, name=f"{name}: answer error rate", watched_risks=[risk])
+    breach = BreachFactory(metric=metric)
     checklist_evidence = review_services.add_checklist_evidence(
         system=system, key="model_performance", by=owner, kind=Evidence.Kind.FILE, file=_upload()
     )
@@ -130,7 +149,35 @@ def _team_records(team, owner, submitter, committee_member, second_reviewer, *, 
     decision = review_services.decide_review(
         review=review, reviewer=second_reviewer, decision="approve", version=1
     )
+    # A test case verifying the mitigation, a failing run that flagged it, a new model version.
+    test_case = TestCaseFactory(
+        risk=risk,
+        key=f"{name.lower()}-probe",
+        title=f"{name}: canary probe",
+        mitigations=[mitigation],
+    )
+    report = {
+        "suite": f"{name} red-team",
+        "results": [{"test_case": test_case.key, "outcome": "failed"}],
+    }
+    evaluation_run = evaluation_services.ingest_run(
+        system=system, by=owner, content=json.dumps(report).encode(), model_version=f"{name}-llm-1"
+    )
+    system_version = system_versions.record_version(
+        system=system, by=owner, kind="model", value=f"{name}-llm-2", note=f"{name}: an upgrade"
+    )
+    # An obligation the mitigation and the risk address, with evidence and a pending exception.
+    obligation = ObligationFactory(system=system, owner=owner)
+    obligation.mitigations.add(mitigation)
+    obligation.risks.add(risk)
+    obligation_evidence = core_services.add_evidence(
+        record=obligation, by=owner, kind=Evidence.Kind.FILE, file=_upload()
+    )
+    obligation_exception = ObligationExceptionFactory(obligation=obligation, requested_by=owner)
     return {
+        "obligation": obligation,
+        "obligation_evidence": obligation_evidence,
+        "obligation_exception": obligation_exception,
         "team": team,
         "system": system,
         "risk": risk,
@@ -139,6 +186,8 @@ def _team_records(team, owner, submitter, committee_member, second_reviewer, *, 
         "mitigation": mitigation,
         "mitigation_evidence": mitigation_evidence,
         "incident": incident,
+        "metric": metric,
+        "breach": breach,
         "review": review,
         "version": review.current_version,
         "decision": decision,
@@ -146,6 +195,10 @@ def _team_records(team, owner, submitter, committee_member, second_reviewer, *, 
         "checklist_item": checklist_evidence.content_object,
         "checklist_evidence": checklist_evidence,
         "owner_email": owner.email,
+        "test_case": test_case,
+        "evaluation_run": evaluation_run,
+        "mitigation_evaluation": mitigation.evaluation,
+        "system_version": system_version,
     }
 
 
@@ -160,7 +213,34 @@ def _personal_records(user) -> dict:
         finished_at=datetime.datetime.now(datetime.UTC),
     )
     export_job.file.save("register.xlsx", ContentFile(b"PK\x03\x04 an export"))
-    return {"token": token, "notification": notification, "export_job": export_job}
+    session = SignedInSession.objects.create(
+        user=user, session_key=f"matrix-{user.pk}", user_agent="Matrix browser"
+    )
+    return {
+        "token": token,
+        "notification": notification,
+        "export_job": export_job,
+        "session": session,
+    }
+
+
+def _soa_records(submitter) -> dict:
+    """The Statement of Applicability: every control answered, version 1 waiting for the
+    committee (submitted by ``submitter``, so that the committee member may decide on it)."""
+    from apps.compliance import soa
+    from apps.compliance.models_soa import SoAEntry
+
+    controls = list(soa.soa_controls(soa.soa_catalogue()))
+    SoAEntry.objects.bulk_create(
+        SoAEntry(requirement=control, applicability="applicable", justification="In scope.")
+        for control in controls
+    )
+    version = soa.submit_soa(by=submitter, note="The permission matrix's")
+    return {
+        "soa_control": controls[0].pk,
+        "soa_entry": SoAEntry.objects.get(requirement=controls[0]).pk,
+        "soa_version": version.pk,
+    }
 
 
 # Every record of the other team (and the team itself) is named with this word: a page or an
@@ -222,11 +302,15 @@ class World:
             user.pk: _personal_records(user) for user in [*self.users.values(), self.outsider]
         }
         template = RiskTemplate.objects.filter(is_active=True).order_by("key").first()
+        requirement = current_requirement("Art. 9")
         self.shared = {
             "template": template.key,
             "template_pk": template.pk,
             "in_60_days": (datetime.date.today() + datetime.timedelta(days=60)).isoformat(),
+            "requirement": requirement.pk,
+            "catalogue": requirement.catalogue_id,
         }
+        self.shared.update(_soa_records(second_reviewer))
         self.sessions = {}
         for role, user in self.users.items():
             client = Client()

@@ -92,6 +92,11 @@ def api(**spec) -> Entry:
     return Entry(expected=methods, **spec)
 
 
+# The Statement of Applicability: the organisation's, read by those who read every team.
+SOA_READ = "login | 403 | 403 | 200 | 200 | 200"
+SOA_READ_ONLY = "login | 403 | 403 | 405 | 405 | 405"
+SOA_FORM = "login | 403 | 403 | 200 | 403 | 200"  # kept by committee members and administrators
+SOA_VERSION = {"pk": "@soa_version"}
 SYSTEM = {"pk": "@system"}
 # An update says which version it read (else 428); an empty one changes nothing of anyone's.
 VERSION_READ = {"version": 1}
@@ -129,11 +134,51 @@ INCIDENT_BODY = {
     "severity": 3,
     "detected_at": "2025-01-06T10:00:00Z",
 }
+METRIC = {"pk": "@metric"}
+METRIC_BODY = {
+    "system": "@system",
+    "name": "A metric declared by the permission matrix",
+    "warning_threshold": 2,
+    "rollback_threshold": 5,
+}
+TEST_CASE = {"pk": "@test_case"}
+EVALUATION_RUN = {"pk": "@evaluation_run"}
+SYSTEM_VERSION = {"pk": "@system_version"}
+TEST_CASE_BODY = {
+    "system": "@system",
+    "risk": "@risk",
+    "key": "probe-added-by-the-permission-matrix",
+    "title": "A test case added by the permission matrix",
+    "kind": "red_team",
+    "input": "Somebody tries to write where they may not.",
+    "pass_criterion": "They are refused.",
+}
+RUN_BODY = {
+    "system": "@system",
+    "model_version": "matrix-1",
+    "results": [{"test_case": "probe-of-the-permission-matrix", "outcome": "passed"}],
+}
+SYSTEM_VERSION_BODY = {"system": "@system", "kind": "model", "version": "matrix-llm-3"}
 ACCEPTANCE_BODY = {
     "risk": "@risk",
     "rationale": "Low and watched weekly.",
     "expires_on": "@in_60_days",
 }
+
+# Obligations (apps.compliance) are worked on by the system's contributors, committee members and
+# administrators; viewers and auditors read them.
+OBLIGATION = {"pk": "@obligation"}
+OBLIGATION_EXCEPTION = {"pk": "@obligation_exception"}
+OBLIGATION_FORM = "login | 403/404 | 200/404 | 200 | 403 | 200"
+OBLIGATION_ACTION_400 = "login | 403/404 | 400/404 | 400 | 403 | 400"
+OBLIGATION_ACTION_302 = "login | 403/404 | 302/404 | 302 | 403 | 302"
+
+# Signing in (django-allauth's pages of apps.accounts.sso_urls).
+MFA_NO_SIGN_IN = "login | " + " | ".join(["302>dashboard:home"] * 5)
+REAUTHENTICATE = "login | " + " | ".join(["302>account_reauthenticate"] * 5)
+NO_SECOND_FACTOR = "login | 404 | 404 | 404 | 404 | 404"
+LOGIN_ALL = "login | login | login | login | login | login"
+TO_FINISH_ACS = " | ".join(["302>saml_finish_acs"] * 6)
 
 # --- The matrix -----------------------------------------------------------------------------------
 MATRIX: dict[str, Entry] = {
@@ -155,6 +200,46 @@ MATRIX: dict[str, Entry] = {
     "accounts:token_create": page(GET=NOT_ALLOWED, POST=SIGNED_IN),
     "accounts:time_zone": page(GET=NOT_ALLOWED, POST=SIGNED_IN_302),
     "accounts:token_revoke": page(GET=NOT_ALLOWED, POST=MINE_302, kwargs={"pk": "@token"}),
+    # Signing in: second factor, sessions, single sign-on (apps.accounts, django-allauth)
+    "accounts:second_factor": page(GET=SIGNED_IN, POST=NOT_ALLOWED),
+    "accounts:sso_reauthenticate": page(GET=SIGNED_IN, POST=NOT_ALLOWED),
+    "accounts:sessions": page(GET=SIGNED_IN, POST=SIGNED_IN_302),
+    "accounts:session_end": page(GET=NOT_ALLOWED, POST=MINE_302, kwargs={"pk": "@session"}),
+    "account_login": page(
+        GET="200 | 302 | 302 | 302 | 302 | 302", POST="200 | 302 | 302 | 302 | 302 | 302"
+    ),
+    "account_logout": page(GET=NOBODY, POST="login | login | login | login | login | login"),
+    "account_reauthenticate": page(GET=SIGNED_IN, POST=SIGNED_IN),
+    "account_inactive": page(GET=PUBLIC, POST=NOBODY),
+    "mfa_index": page(GET=SIGNED_IN, POST=NOT_ALLOWED),
+    # allauth's second-factor step at sign-in: nothing to do outside a sign-in in progress.
+    "mfa_authenticate": page(GET=MFA_NO_SIGN_IN, POST=MFA_NO_SIGN_IN),
+    # Adding or removing a second factor first asks for the password again ("confirm it's
+    # you"); the world's people have no second factor to show or remove (404).
+    "mfa_reauthenticate": page(GET=REAUTHENTICATE, POST=REAUTHENTICATE),
+    "mfa_activate_totp": page(GET=REAUTHENTICATE, POST=REAUTHENTICATE),
+    "mfa_deactivate_totp": page(GET=NO_SECOND_FACTOR, POST=NO_SECOND_FACTOR),
+    "mfa_view_recovery_codes": page(GET=NO_SECOND_FACTOR, POST=NOT_ALLOWED),
+    "mfa_generate_recovery_codes": page(GET=REAUTHENTICATE, POST=REAUTHENTICATE),
+    "mfa_download_recovery_codes": page(GET=NO_SECOND_FACTOR, POST=NO_SECOND_FACTOR),
+    "mfa_list_webauthn": page(GET=SIGNED_IN, POST=NOT_ALLOWED),
+    "mfa_add_webauthn": page(GET=REAUTHENTICATE, POST=REAUTHENTICATE),
+    "mfa_reauthenticate_webauthn": page(GET=REAUTHENTICATE, POST=REAUTHENTICATE),
+    "mfa_remove_webauthn": page(GET=REAUTHENTICATE, POST=REAUTHENTICATE, kwargs={"pk": 999999}),
+    "mfa_edit_webauthn": page(GET=REAUTHENTICATE, POST=REAUTHENTICATE, kwargs={"pk": 999999}),
+    "socialaccount_login_cancelled": page(GET=PUBLIC, POST=NOBODY),
+    "socialaccount_login_error": page(GET="401 | 401 | 401 | 401 | 401 | 401", POST=NOBODY),
+    # The sign-up form of a single sign-on whose provider gave no e-mail address: only during
+    # such a sign-on; otherwise back to the sign-in page.
+    "socialaccount_signup": page(GET=LOGIN_ALL, POST=LOGIN_ALL),
+    "openid_connect_login": page(GET=NOT_FOUND, POST=NOT_FOUND, kwargs={"provider_id": "none"}),
+    "openid_connect_callback": page(GET=NOT_FOUND, POST=NOT_FOUND, kwargs={"provider_id": "none"}),
+    # The assertion consumer service hands over to its second step, which finds no provider.
+    "saml_acs": page(GET=TO_FINISH_ACS, POST=TO_FINISH_ACS, kwargs={"organization_slug": "none"}),
+    "saml_finish_acs": page(GET=NOT_FOUND, POST=NOT_FOUND, kwargs={"organization_slug": "none"}),
+    "saml_sls": page(GET=NOT_FOUND, POST=NOT_FOUND, kwargs={"organization_slug": "none"}),
+    "saml_metadata": page(GET=NOT_FOUND, POST=NOT_FOUND, kwargs={"organization_slug": "none"}),
+    "saml_login": page(GET=NOT_FOUND, POST=NOT_FOUND, kwargs={"organization_slug": "none"}),
     # The AI system inventory
     "systems:list": page(GET=SIGNED_IN, POST=NOT_ALLOWED),
     "systems:export": page(GET=SIGNED_IN, POST=NOT_ALLOWED),
@@ -165,6 +250,14 @@ MATRIX: dict[str, Entry] = {
     "systems:edit": page(GET=TEAM_FORM, POST=TEAM_FORM, kwargs=SYSTEM),
     "systems:archive": page(GET=TEAM_FORM, POST=TEAM_ACTION_302, kwargs=SYSTEM),
     "systems:history": page(GET=TEAM_READ, POST=NOT_ALLOWED, kwargs=SYSTEM),
+    # Material changes: the team records a new version; the committee (not owners) waives.
+    "systems:record_version": page(GET=TEAM_FORM, POST=TEAM_FORM, kwargs=SYSTEM),
+    "systems:version_detail": page(GET=TEAM_READ, POST=NOT_ALLOWED, kwargs=SYSTEM_VERSION),
+    "systems:waive_version": page(
+        GET="login | 403/404 | 403/404 | 200 | 403 | 403",
+        POST="login | 403/404 | 403/404 | 200 | 403 | 403",
+        kwargs=SYSTEM_VERSION,
+    ),
     # The risk register
     "risks:list": page(GET=SIGNED_IN, POST=NOT_ALLOWED),
     "risks:export": page(GET=SIGNED_IN, POST=NOT_ALLOWED),
@@ -291,6 +384,39 @@ MATRIX: dict[str, Entry] = {
         GET=TEAM_NOT_ALLOWED, POST=TEAM_ACTION_302, kwargs={"pk": "@incident", "risk_pk": "@risk"}
     ),
     "incidents:add_follow_up": page(GET=TEAM_NOT_ALLOWED, POST=TEAM_ACTION_400, kwargs=INCIDENT),
+    # Monitored metrics, their readings and breaches
+    "monitoring:list": page(GET=SIGNED_IN, POST=NOT_ALLOWED),
+    "monitoring:export": page(GET=SIGNED_IN, POST=NOT_ALLOWED),
+    "monitoring:create": page(GET=TEAM_FORM, POST=TEAM_FORM, query={"system": "@system"}),
+    "monitoring:token_create": page(
+        GET="login | 403 | 200 | 403 | 403 | 200", POST="login | 403 | 200 | 403 | 403 | 200"
+    ),
+    "monitoring:breach": page(GET=TEAM_LINK, POST=NOT_ALLOWED, kwargs={"pk": "@breach"}),
+    "monitoring:detail": page(GET=TEAM_READ, POST=NOT_ALLOWED, kwargs=METRIC),
+    "monitoring:edit": page(GET=TEAM_FORM, POST=TEAM_FORM, kwargs=METRIC),
+    "monitoring:archive": page(GET=TEAM_FORM, POST=TEAM_ACTION_302, kwargs=METRIC),
+    "monitoring:history": page(GET=TEAM_READ, POST=NOT_ALLOWED, kwargs=METRIC),
+    "monitoring:upload": page(GET=TEAM_NOT_ALLOWED, POST=TEAM_ACTION_400, kwargs=METRIC),
+    # Evaluations: test cases, runs, the review of a flagged mitigation
+    "evaluations:test_case_list": page(GET=SIGNED_IN, POST=NOT_ALLOWED),
+    "evaluations:test_case_export": page(GET=SIGNED_IN, POST=NOT_ALLOWED),
+    "evaluations:test_case_create": page(
+        GET=TEAM_FORM, POST=TEAM_FORM, query={"system": "@system"}
+    ),
+    "evaluations:test_case_detail": page(GET=TEAM_READ, POST=NOT_ALLOWED, kwargs=TEST_CASE),
+    "evaluations:test_case_edit": page(GET=TEAM_FORM, POST=TEAM_FORM, kwargs=TEST_CASE),
+    "evaluations:test_case_archive": page(GET=TEAM_FORM, POST=TEAM_ACTION_302, kwargs=TEST_CASE),
+    "evaluations:test_case_history": page(GET=TEAM_READ, POST=NOT_ALLOWED, kwargs=TEST_CASE),
+    "evaluations:run_list": page(GET=SIGNED_IN, POST=NOT_ALLOWED),
+    "evaluations:run_export": page(GET=SIGNED_IN, POST=NOT_ALLOWED),
+    "evaluations:run_upload": page(GET=TEAM_FORM, POST=TEAM_FORM, query={"system": "@system"}),
+    "evaluations:run_detail": page(GET=TEAM_READ, POST=NOT_ALLOWED, kwargs=EVALUATION_RUN),
+    "evaluations:mitigation_reviewed": page(
+        GET=NOT_ALLOWED, POST=TEAM_ACTION_302, kwargs={"pk": "@mitigation_evaluation"}
+    ),
+    "evaluations:mitigation_link": page(
+        GET=TEAM_LINK, POST=NOT_ALLOWED, kwargs={"pk": "@mitigation_evaluation"}
+    ),
     # Notifications and export jobs: a person's own
     "reminders:notifications": page(GET=SIGNED_IN, POST=NOT_ALLOWED),
     "reminders:notification_read": page(
@@ -341,6 +467,113 @@ MATRIX: dict[str, Entry] = {
         GET="login | login | login | login | login | 200",
         POST="login | login | login | login | login | 200",
     ),
+    # Compliance: obligations, their evidence, links and exceptions; the catalogues (read-only)
+    "compliance:list": page(GET=SIGNED_IN, POST=NOT_ALLOWED),
+    "compliance:export": page(GET=SIGNED_IN, POST=NOT_ALLOWED),
+    "compliance:obligation_detail": page(GET=TEAM_READ, POST=NOT_ALLOWED, kwargs=OBLIGATION),
+    "compliance:obligation_edit": page(
+        GET=OBLIGATION_FORM, POST=OBLIGATION_FORM, kwargs=OBLIGATION
+    ),
+    "compliance:obligation_history": page(GET=TEAM_READ, POST=NOT_ALLOWED, kwargs=OBLIGATION),
+    "compliance:add_evidence": page(GET=NOT_ALLOWED, POST=OBLIGATION_ACTION_400, kwargs=OBLIGATION),
+    "compliance:remove_evidence": page(
+        GET=OBLIGATION_FORM,
+        POST=OBLIGATION_ACTION_302,
+        kwargs={"pk": "@obligation", "evidence_pk": "@obligation_evidence"},
+    ),
+    "compliance:evidence_download": page(
+        GET=TEAM_READ,
+        POST=NOT_ALLOWED,
+        kwargs={"pk": "@obligation", "evidence_pk": "@obligation_evidence"},
+    ),
+    "compliance:link_mitigation": page(
+        GET=NOT_ALLOWED, POST=OBLIGATION_ACTION_302, kwargs=OBLIGATION
+    ),
+    "compliance:unlink_mitigation": page(
+        GET=NOT_ALLOWED,
+        POST=OBLIGATION_ACTION_302,
+        kwargs={"pk": "@obligation", "mitigation_pk": "@mitigation"},
+    ),
+    "compliance:link_risk": page(GET=NOT_ALLOWED, POST=OBLIGATION_ACTION_302, kwargs=OBLIGATION),
+    "compliance:unlink_risk": page(
+        GET=NOT_ALLOWED,
+        POST=OBLIGATION_ACTION_302,
+        kwargs={"pk": "@obligation", "risk_pk": "@risk"},
+    ),
+    "compliance:request_exception": page(
+        GET=OBLIGATION_FORM, POST=OBLIGATION_FORM, kwargs=OBLIGATION
+    ),
+    "compliance:system": page(GET=TEAM_READ, POST=NOT_ALLOWED, kwargs={"system_pk": "@system"}),
+    "compliance:bulk_status": page(
+        GET=NOT_ALLOWED, POST=OBLIGATION_ACTION_400, kwargs={"system_pk": "@system"}
+    ),
+    "compliance:exception_list": page(GET=SIGNED_IN, POST=NOT_ALLOWED),
+    "compliance:exception_detail": page(
+        GET=TEAM_READ,
+        POST="login | 403/404 | 403/404 | 400 | 403 | 403",  # the committee decides
+        kwargs=OBLIGATION_EXCEPTION,
+    ),
+    "compliance:exception_withdraw": page(
+        GET=NOT_ALLOWED, POST=OBLIGATION_ACTION_302, kwargs=OBLIGATION_EXCEPTION
+    ),
+    "compliance:exception_history": page(
+        GET=TEAM_READ, POST=NOT_ALLOWED, kwargs=OBLIGATION_EXCEPTION
+    ),
+    "compliance:mitigation_link": page(
+        GET=NOT_ALLOWED, POST=OBLIGATION_ACTION_302, kwargs=MITIGATION
+    ),
+    "compliance:mitigation_unlink": page(
+        GET=NOT_ALLOWED,
+        POST=OBLIGATION_ACTION_302,
+        kwargs={"pk": "@mitigation", "obligation_pk": "@obligation"},
+    ),
+    "compliance:catalogue_list": page(GET=SIGNED_IN, POST=NOT_ALLOWED),
+    "compliance:catalogue_detail": page(
+        GET=SIGNED_IN, POST=NOT_ALLOWED, kwargs={"pk": "@catalogue"}
+    ),
+    "compliance:catalogue_history": page(
+        GET=SIGNED_IN, POST=NOT_ALLOWED, kwargs={"pk": "@catalogue"}
+    ),
+    "compliance:requirement_detail": page(
+        GET=SIGNED_IN, POST=NOT_ALLOWED, kwargs={"pk": "@requirement"}
+    ),
+    "compliance:requirement_history": page(
+        GET=SIGNED_IN, POST=NOT_ALLOWED, kwargs={"pk": "@requirement"}
+    ),
+    # Compliance for the organisation: the dashboard (everyone, scoped), the Statement of
+    # Applicability (read by global readers, kept by the committee and administrators).
+    "compliance_org:dashboard": page(GET=SIGNED_IN, POST=NOT_ALLOWED),
+    "compliance_org:dashboard_export": page(GET=SIGNED_IN, POST=NOT_ALLOWED),
+    **{
+        name: page(GET=SOA_READ, POST=SOA_READ_ONLY)
+        for name in ("compliance_org:soa", "compliance_org:soa_xlsx", "compliance_org:soa_pdf")
+    },
+    "compliance_org:soa_history": page(GET=SOA_READ, POST=SOA_READ_ONLY),
+    "compliance_org:soa_submit": page(GET=SOA_FORM, POST=SOA_FORM),  # v1 waits: the errors
+    "compliance_org:soa_control": page(GET=SOA_FORM, POST=SOA_FORM, kwargs={"pk": "@soa_control"}),
+    "compliance_org:soa_entry_link": page(
+        GET="login | 403 | 403 | 302 | 302 | 302", POST=SOA_READ_ONLY, kwargs={"pk": "@soa_entry"}
+    ),
+    **{
+        name: page(GET=SOA_READ, POST=SOA_READ_ONLY, kwargs=SOA_VERSION)
+        for name in (
+            "compliance_org:soa_version",
+            "compliance_org:soa_version_xlsx",
+            "compliance_org:soa_version_pdf",
+        )
+    },
+    # Decided by a committee member who did not submit it; withdrawn by its submitter (here the
+    # second reviewer) or an administrator.
+    "compliance_org:soa_decide": page(
+        GET="login | 403 | 403 | 200 | 403 | 403",
+        POST="login | 403 | 403 | 200 | 403 | 403",
+        kwargs=SOA_VERSION,
+    ),
+    "compliance_org:soa_withdraw": page(
+        GET="login | 403 | 403 | 403 | 403 | 405",
+        POST="login | 403 | 403 | 403 | 403 | 302>compliance_org:soa",
+        kwargs=SOA_VERSION,
+    ),
     # --- The REST API -----------------------------------------------------------------------------
     "api:root": api(GET=API_SIGNED_IN, POST=API_NOT_ALLOWED),
     # The schema and its documentation are public on purpose: they describe, never show, data.
@@ -348,7 +581,16 @@ MATRIX: dict[str, Entry] = {
     "api:docs": api(GET=PUBLIC, POST=NOBODY),
     **{
         f"api:export-{register}-{file_format}": api(GET=API_SIGNED_IN, POST=API_NOT_ALLOWED)
-        for register in ("systems", "risks", "mitigations", "incidents")
+        for register in (
+            "systems",
+            "risks",
+            "mitigations",
+            "incidents",
+            "metrics",
+            "test-cases",
+            "evaluation-runs",
+            "obligations",
+        )
         for file_format in ("csv", "json", "xlsx")
     },
     **{
@@ -378,6 +620,26 @@ MATRIX: dict[str, Entry] = {
         GET=API_TEAM_READ, PATCH=API_READ_ONLY, DELETE=API_READ_ONLY, kwargs=SYSTEM
     ),
     "api:system-history": api(GET=API_TEAM_READ, POST=API_READ_ONLY, kwargs=SYSTEM),
+    # The deployment gate: every reader asks it; the world's systems have no approved plan (409).
+    "api:system-gate": api(
+        GET="401 | 409/404 | 409/404 | 409 | 409 | 409",
+        POST=API_READ_ONLY,
+        kwargs=SYSTEM,
+        query={"version": "matrix-llm-1"},
+    ),
+    "api:system-version-list": api(
+        GET=API_SIGNED_IN, POST=API_TEAM_CREATE, data=SYSTEM_VERSION_BODY
+    ),
+    "api:system-version-detail": api(
+        GET=API_TEAM_READ, PATCH=API_READ_ONLY, DELETE=API_READ_ONLY, kwargs=SYSTEM_VERSION
+    ),
+    "api:system-version-history": api(GET=API_TEAM_READ, POST=API_READ_ONLY, kwargs=SYSTEM_VERSION),
+    # A waiver: committee members who do not own the system (an empty one is a 400).
+    "api:system-version-waive": api(
+        GET=API_NOT_ALLOWED,
+        POST="401 | 403/404 | 403/404 | 400 | 403 | 403",
+        kwargs=SYSTEM_VERSION,
+    ),
     "api:risk-list": api(GET=API_SIGNED_IN, POST=API_TEAM_CREATE, data=RISK_BODY),
     "api:risk-detail": api(
         GET=API_TEAM_READ,
@@ -432,6 +694,38 @@ MATRIX: dict[str, Entry] = {
         data=VERSION_READ,
     ),
     "api:incident-history": api(GET=API_TEAM_READ, POST=API_READ_ONLY, kwargs=INCIDENT),
+    "api:metric-list": api(GET=API_SIGNED_IN, POST=API_TEAM_CREATE, data=METRIC_BODY),
+    "api:metric-detail": api(
+        GET=API_TEAM_READ,
+        PATCH=API_TEAM_WRITE,
+        DELETE=API_READ_ONLY,
+        kwargs=METRIC,
+        data=VERSION_READ,
+    ),
+    "api:metric-history": api(GET=API_TEAM_READ, POST=API_READ_ONLY, kwargs=METRIC),
+    "api:breach-list": api(GET=API_SIGNED_IN, POST=API_READ_ONLY),
+    "api:breach-detail": api(
+        GET=API_TEAM_READ, PATCH=API_READ_ONLY, DELETE=API_READ_ONLY, kwargs={"pk": "@breach"}
+    ),
+    "api:breach-history": api(GET=API_TEAM_READ, POST=API_READ_ONLY, kwargs={"pk": "@breach"}),
+    # The readings intake takes a batch (tests/monitoring: by team, by token scope); an empty
+    # one is a 400 for whoever may write.
+    "api:reading-list": api(GET=API_NOT_ALLOWED, POST="401 | 400 | 400 | 400 | 403 | 400"),
+    "api:test-case-list": api(GET=API_SIGNED_IN, POST=API_TEAM_CREATE, data=TEST_CASE_BODY),
+    "api:test-case-detail": api(
+        GET=API_TEAM_READ,
+        PATCH=API_TEAM_WRITE,
+        DELETE=API_READ_ONLY,
+        kwargs=TEST_CASE,
+        data=VERSION_READ,
+    ),
+    "api:test-case-history": api(GET=API_TEAM_READ, POST=API_READ_ONLY, kwargs=TEST_CASE),
+    "api:evaluation-run-list": api(GET=API_SIGNED_IN, POST=API_TEAM_CREATE, data=RUN_BODY),
+    "api:evaluation-run-detail": api(
+        GET=API_TEAM_READ, PATCH=API_READ_ONLY, DELETE=API_READ_ONLY, kwargs=EVALUATION_RUN
+    ),
+    "api:evaluation-run-history": api(GET=API_TEAM_READ, POST=API_READ_ONLY, kwargs=EVALUATION_RUN),
+    "api:evaluation-run-results": api(GET=API_TEAM_READ, POST=API_READ_ONLY, kwargs=EVALUATION_RUN),
     "api:review-list": api(GET=API_SIGNED_IN, POST=API_READ_ONLY),
     "api:review-detail": api(
         GET=API_TEAM_READ, PATCH=API_READ_ONLY, DELETE=API_READ_ONLY, kwargs=REVIEW
@@ -444,6 +738,27 @@ MATRIX: dict[str, Entry] = {
     ),
     "api:review-history": api(GET=API_TEAM_READ, POST=API_READ_ONLY, kwargs=REVIEW),
     "api:review-versions": api(GET=API_TEAM_READ, POST=API_READ_ONLY, kwargs=REVIEW),
+    "api:requirement-list": api(GET=API_SIGNED_IN, POST=API_READ_ONLY),
+    "api:requirement-detail": api(
+        GET=API_SIGNED_IN,
+        PATCH=API_READ_ONLY,
+        DELETE=API_READ_ONLY,
+        kwargs={"pk": "@requirement"},
+    ),
+    "api:requirement-history": api(
+        GET=API_SIGNED_IN, POST=API_READ_ONLY, kwargs={"pk": "@requirement"}
+    ),
+    # Obligations are derived, never created; the team, the committee and administrators work
+    # on them.
+    "api:obligation-list": api(GET=API_SIGNED_IN, POST=API_READ_ONLY),
+    "api:obligation-detail": api(
+        GET=API_TEAM_READ,
+        PATCH="401 | 403/404 | 200/404 | 200 | 403 | 200",
+        DELETE=API_READ_ONLY,
+        kwargs=OBLIGATION,
+        data=VERSION_READ,
+    ),
+    "api:obligation-history": api(GET=API_TEAM_READ, POST=API_READ_ONLY, kwargs=OBLIGATION),
     "api:audit-event-list": api(
         GET="401 | 403 | 403 | 200 | 200 | 200", POST="401 | 403 | 403 | 405 | 405 | 405"
     ),
@@ -497,11 +812,68 @@ MIXED: dict[str, Entry] = {
         POST=NOT_ALLOWED,
         kwargs={"item_pk": "@own:checklist_item", "evidence_pk": "@other:checklist_evidence"},
     ),
+    # An obligation of the own system reached with the other team's evidence, mitigation, risk.
+    "compliance:remove_evidence": page(
+        GET="login | 403 | 404 | 404 | 403 | 404",
+        POST="login | 403 | 404 | 404 | 403 | 404",
+        kwargs={"pk": "@own:obligation", "evidence_pk": "@other:obligation_evidence"},
+    ),
+    "compliance:evidence_download": page(
+        GET="login | 404 | 404 | 404 | 404 | 404",
+        POST=NOT_ALLOWED,
+        kwargs={"pk": "@own:obligation", "evidence_pk": "@other:obligation_evidence"},
+    ),
+    "compliance:unlink_mitigation": page(
+        GET=NOT_ALLOWED,
+        POST="login | 403 | 404 | 404 | 403 | 404",
+        kwargs={"pk": "@own:obligation", "mitigation_pk": "@other:mitigation"},
+    ),
+    "compliance:unlink_risk": page(
+        GET=NOT_ALLOWED,
+        POST="login | 403 | 404 | 404 | 403 | 404",
+        kwargs={"pk": "@own:obligation", "risk_pk": "@other:risk"},
+    ),
+    # Not one of the system's records: refused with a message, nothing linked.
+    "compliance:link_risk": page(
+        GET=NOT_ALLOWED,
+        POST="login | 403 | 302 | 302 | 403 | 302",
+        kwargs={"pk": "@own:obligation"},
+        data={"risk": "@other:risk"},
+    ),
+    "compliance:link_mitigation": page(
+        GET=NOT_ALLOWED,
+        POST="login | 403 | 302 | 302 | 403 | 302",
+        kwargs={"pk": "@own:obligation"},
+        data={"mitigation": "@other:mitigation"},
+    ),
+    "compliance:mitigation_link": page(
+        GET=NOT_ALLOWED,
+        POST="login | 403 | 302 | 302 | 403 | 302",
+        kwargs={"pk": "@own:mitigation"},
+        data={"obligation": "@other:obligation"},
+    ),
+    "compliance:mitigation_unlink": page(
+        GET=NOT_ALLOWED,
+        POST="login | 403 | 404 | 404 | 403 | 404",
+        kwargs={"pk": "@own:mitigation", "obligation_pk": "@other:obligation"},
+    ),
+    # The own system's obligation linked to the other team's risk: unseen (400) or refused.
+    "api:obligation-detail": api(
+        PATCH="401 | 403 | 400 | 400 | 403 | 400",
+        kwargs={"pk": "@own:obligation"},
+        data={"version": 1, "risks": ["@other:risk"]},
+    ),
     # A mitigation of the own system that would treat the other team's risk.
     "api:mitigation-list": api(
         GET=API_SIGNED_IN,
         POST="401 | 400 | 400 | 403 | 403 | 400",
         data={**MITIGATION_BODY, "system": "@own:system", "risks": ["@other:risk"]},
+    ),
+    # A test case of the own system that would probe the other team's risk.
+    "api:test-case-list": api(
+        GET=API_SIGNED_IN,
+        POST="401 | 400 | 400 | 403 | 403 | 400",
+        data={**TEST_CASE_BODY, "system": "@own:system", "risk": "@other:risk"},
     ),
     # An incident of the own system in which the other team's risk materialised.
     "api:incident-list": api(
@@ -566,6 +938,38 @@ ARCHIVED: dict[str, dict[str, str]] = {
     "api:incident-list": {"POST": ARCHIVED_API},
     "api:incident-detail": {"PATCH": ARCHIVED_API},
     "api:review-decide": {"POST": ARCHIVED_API},
+    "systems:record_version": {"GET": ARCHIVED_PAGE, "POST": ARCHIVED_PAGE},
+    "systems:waive_version": {"GET": ARCHIVED_PAGE, "POST": ARCHIVED_PAGE},
+    "evaluations:test_case_create": {"GET": ARCHIVED_PAGE, "POST": ARCHIVED_PAGE},
+    "evaluations:test_case_edit": {"GET": ARCHIVED_PAGE, "POST": ARCHIVED_PAGE},
+    "evaluations:test_case_archive": {"GET": ARCHIVED_PAGE, "POST": ARCHIVED_PAGE},
+    "evaluations:run_upload": {"GET": ARCHIVED_PAGE, "POST": ARCHIVED_PAGE},
+    "evaluations:mitigation_reviewed": {"POST": ARCHIVED_PAGE},
+    "api:system-version-list": {"POST": ARCHIVED_API},
+    "api:system-version-waive": {"POST": ARCHIVED_API},
+    "api:test-case-list": {"POST": ARCHIVED_API},
+    "api:test-case-detail": {"PATCH": ARCHIVED_API},
+    "api:evaluation-run-list": {"POST": ARCHIVED_API},
+    "monitoring:create": {"GET": ARCHIVED_PAGE, "POST": ARCHIVED_PAGE},
+    "monitoring:edit": {"GET": ARCHIVED_PAGE, "POST": ARCHIVED_PAGE},
+    "monitoring:archive": {"GET": ARCHIVED_PAGE, "POST": ARCHIVED_PAGE},
+    "monitoring:upload": {"POST": ARCHIVED_PAGE},
+    "api:metric-list": {"POST": ARCHIVED_API},
+    "api:metric-detail": {"PATCH": ARCHIVED_API},
+    "compliance:obligation_edit": {"GET": ARCHIVED_PAGE, "POST": ARCHIVED_PAGE},
+    "compliance:add_evidence": {"POST": ARCHIVED_PAGE},
+    "compliance:remove_evidence": {"GET": ARCHIVED_PAGE, "POST": ARCHIVED_PAGE},
+    "compliance:link_mitigation": {"POST": ARCHIVED_PAGE},
+    "compliance:unlink_mitigation": {"POST": ARCHIVED_PAGE},
+    "compliance:link_risk": {"POST": ARCHIVED_PAGE},
+    "compliance:unlink_risk": {"POST": ARCHIVED_PAGE},
+    "compliance:request_exception": {"GET": ARCHIVED_PAGE, "POST": ARCHIVED_PAGE},
+    "compliance:bulk_status": {"POST": ARCHIVED_PAGE},
+    "compliance:exception_detail": {"POST": ARCHIVED_PAGE},  # the committee's decision
+    "compliance:exception_withdraw": {"POST": ARCHIVED_PAGE},
+    "compliance:mitigation_link": {"POST": ARCHIVED_PAGE},
+    "compliance:mitigation_unlink": {"POST": ARCHIVED_PAGE},
+    "api:obligation-detail": {"PATCH": ARCHIVED_API},
 }
 
 

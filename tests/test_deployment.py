@@ -15,13 +15,20 @@ def compose():
     return yaml.safe_load((ROOT / "docker-compose.yml").read_text())
 
 
-def test_compose_runs_the_five_services():
-    assert set(compose()["services"]) == {"web", "worker", "beat", "postgres", "redis"}
+def test_compose_runs_the_six_services():
+    assert set(compose()["services"]) == {
+        "web",
+        "worker",
+        "worker-exports",
+        "beat",
+        "postgres",
+        "redis",
+    }
 
 
 def test_app_services_share_one_image_and_the_same_database_and_broker():
     services = compose()["services"]
-    apps = [services[name] for name in ("web", "worker", "beat")]
+    apps = [services[name] for name in ("web", "worker", "worker-exports", "beat")]
     for service in apps:
         assert service["build"] == "."
         assert service["environment"] == apps[0]["environment"]
@@ -34,7 +41,7 @@ def test_app_services_share_one_image_and_the_same_database_and_broker():
 
 
 def test_app_services_wait_for_healthy_database_and_broker():
-    for name in ("web", "worker", "beat"):
+    for name in ("web", "worker", "worker-exports", "beat"):
         depends = compose()["services"][name]["depends_on"]
         assert depends == {
             "postgres": {"condition": "service_healthy"},
@@ -45,6 +52,7 @@ def test_app_services_wait_for_healthy_database_and_broker():
 def test_worker_and_beat_run_celery_on_the_project_app():
     services = compose()["services"]
     assert services["worker"]["command"].startswith("celery -A config worker")
+    assert services["worker-exports"]["command"].startswith("celery -A config worker")
     assert services["beat"]["command"].startswith("celery -A config beat")
     assert "DatabaseScheduler" in services["beat"]["command"]
 

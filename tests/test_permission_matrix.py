@@ -30,6 +30,7 @@ import pytest
 from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 
+from apps.compliance import exports_soa
 from apps.reviews import pdf
 from tests.matrix_world import OTHER_TEAM_MARK, Case, is_sided, world  # noqa: F401 (fixture)
 from tests.permission_matrix import (
@@ -158,6 +159,11 @@ def quick_pdf(monkeypatch):
     The document's template is still rendered, so a template error still shows here."""
     monkeypatch.setattr(
         pdf, "render_plan_pdf", lambda context: pdf.render_to_string(pdf.TEMPLATE, context).encode()
+    )
+    monkeypatch.setattr(
+        exports_soa,
+        "render_pdf",
+        lambda context: pdf.render_to_string(exports_soa.PDF_TEMPLATE, context).encode(),
     )
 
 

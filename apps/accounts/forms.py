@@ -3,6 +3,11 @@ import zoneinfo
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 
+SINGLE_SIGN_ON_ONLY_MESSAGE = (
+    "Signing in with a password is turned off here: use single sign-on above. (Break-glass "
+    "administrators still sign in with their e-mail address and password.)"
+)
+
 
 class LoginForm(AuthenticationForm):
     """Django's login form, asking for the e-mail address people sign in with."""
@@ -24,6 +29,16 @@ class LoginForm(AuthenticationForm):
         person signs in all the same, in the site's zone)."""
         zone = self.cleaned_data["time_zone"].strip()
         return zone if zone in zoneinfo.available_timezones() else ""
+
+    def __init__(self, request=None, *args, **kwargs):
+        super().__init__(request, *args, **kwargs)
+        from apps.accounts import selectors
+
+        if not selectors.sign_in_settings().password_sign_in:
+            self.error_messages = {
+                **self.error_messages,
+                "invalid_login": SINGLE_SIGN_ON_ONLY_MESSAGE,
+            }
 
     def clean_username(self):
         return self.cleaned_data["username"].strip().lower()

@@ -200,6 +200,16 @@ def hash_secret(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
+class TokenScope(models.TextChoices):
+    """What a token may do. A *full* token acts with its owner's rights everywhere in the API; a
+    *monitoring* token only posts readings of monitored metrics (``POST /api/v1/readings/``)
+    for the systems it names (``apps.monitoring``), and every other endpoint refuses it
+    (:class:`apps.accounts.api.authentication.APITokenAuthentication`)."""
+
+    FULL = "full", "Full: read and write with my rights"
+    MONITORING = "monitoring", "Monitoring: post metric readings only"
+
+
 class APITokenQuerySet(models.QuerySet):
     def usable(self, now=None):
         now = now or timezone.now()
@@ -221,6 +231,13 @@ class APIToken(models.Model):
     expires_at = models.DateTimeField(null=True, blank=True)
     last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
     revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
+    scope = models.CharField(
+        max_length=20,
+        choices=TokenScope.choices,
+        default=TokenScope.FULL,
+        editable=False,
+        help_text="Full: the owner's rights; monitoring: post metric readings only.",
+    )
 
     history = HistoricalRecords(excluded_fields=["key_hash", "last_used_at"])
 
@@ -247,9 +264,262 @@ class APIToken(models.Model):
         return not (self.is_revoked or self.is_expired)
 
     @property
+    def is_monitoring(self) -> bool:
+        return self.scope == TokenScope.MONITORING
+
+    @property
     def state(self) -> str:
         if self.is_revoked:
             return "revoked"
         if self.is_expired:
             return "expired"
         return "active"
+
+
+# --- Sign-in: single sign-on, second factors, sessions --------------------------------------------
+# Identity providers themselves are django-allauth's SocialApp rows (admin: Social applications).
+class SecondFactorRole(models.TextChoices):
+    """The roles a second-factor requirement is set for (:class:`SignInSettings`)."""
+
+    ADMINISTRATOR = "administrator", "Administrators"
+    COMMITTEE_MEMBER = "committee_member", "Committee members"
+    AUDITOR = "auditor", "Auditors"
+    CONTRIBUTOR = "contributor", "Contributors"
+    VIEWER = "viewer", "Viewers"
+
+
+# What identity providers say when they asked for a second factor: OpenID Connect ``amr`` values
+# (RFC 8176) and ``acr`` values, SAML ``AuthnContextClassRef``s. Administrators may add their own.
+DEFAULT_IDP_MFA_VALUES = "\n".join(
+    [
+        "mfa",
+        "hwk",
+        "otp",
+        "https://refeds.org/profile/mfa",
+        "http://schemas.openid.net/pape/policies/2007/06/multi-factor",
+        "http://schemas.microsoft.com/claims/multipleauthn",
+        "urn:oasis:names:tc:SAML:2.0:ac:classes:MobileTwoFactorContract",
+        "urn:oasis:names:tc:SAML:2.0:ac:classes:MobileTwoFactorUnregistered",
+        "urn:oasis:names:tc:SAML:2.0:ac:classes:TimeSyncToken",
+    ]
+)
+
+
+def _required_by_default(role: str) -> bool:
+    return role in settings.MFA_REQUIRED_ROLES
+
+
+def mfa_default_administrator() -> bool:
+    return _required_by_default(SecondFactorRole.ADMINISTRATOR)
+
+
+def mfa_default_committee_member() -> bool:
+    return _required_by_default(SecondFactorRole.COMMITTEE_MEMBER)
+
+
+def mfa_default_auditor() -> bool:
+    return _required_by_default(SecondFactorRole.AUDITOR)
+
+
+def mfa_default_contributor() -> bool:
+    return _required_by_default(SecondFactorRole.CONTRIBUTOR)
+
+
+def mfa_default_viewer() -> bool:
+    return _required_by_default(SecondFactorRole.VIEWER)
+
+
+class SignInSettings(models.Model):
+    """How people sign in (a single row that administrators edit, with its history)."""
+
+    password_sign_in = models.BooleanField(
+        "password sign-in",
+        default=True,
+        help_text="Unselect to let people sign in through single sign-on only: the break-glass "
+        "administrators below still sign in with their password.",
+    )
+    break_glass_users = models.ManyToManyField(
+        User,
+        blank=True,
+        related_name="+",
+        verbose_name="break-glass administrators",
+        limit_choices_to={"is_superuser": True, "is_active": True},
+        help_text="Administrators who may always sign in with their password, for when the "
+        "identity provider is down. Keep them few, with a strong password and a second factor.",
+    )
+    mfa_administrators = models.BooleanField(
+        "second factor for administrators", default=mfa_default_administrator
+    )
+    mfa_committee_members = models.BooleanField(
+        "second factor for committee members", default=mfa_default_committee_member
+    )
+    mfa_auditors = models.BooleanField("second factor for auditors", default=mfa_default_auditor)
+    mfa_contributors = models.BooleanField(
+        "second factor for contributors", default=mfa_default_contributor
+    )
+    mfa_viewers = models.BooleanField("second factor for viewers", default=mfa_default_viewer)
+    trust_idp_mfa = models.BooleanField(
+        "trust the identity provider's second factor",
+        default=True,
+        help_text="A single sign-on whose identity provider says it asked for a second factor "
+        "(the values below) needs none here.",
+    )
+    idp_mfa_values = models.TextField(
+        "values that mean a second factor",
+        default=DEFAULT_IDP_MFA_VALUES,
+        blank=True,
+        help_text="One a line: OpenID Connect amr or acr values, SAML AuthnContextClassRef URIs.",
+    )
+
+    history = HistoricalRecords(m2m_fields=[break_glass_users])
+
+    class Meta:
+        verbose_name = "sign-in settings"
+        verbose_name_plural = "sign-in settings"
+        constraints = [
+            models.CheckConstraint(condition=models.Q(pk=1), name="sign_in_settings_single_row"),
+        ]
+
+    def __str__(self):
+        return "Sign-in settings"
+
+    def save(self, *args, **kwargs):
+        self.pk = 1
+        super().save(*args, **kwargs)
+
+    @classmethod
+    def load(cls) -> "SignInSettings":
+        """The settings; their defaults (unsaved) until an administrator first saves them."""
+        return cls.objects.filter(pk=1).first() or cls(pk=1)
+
+    @property
+    def is_saved(self) -> bool:
+        return not self._state.adding
+
+    @property
+    def roles_needing_mfa(self) -> list[str]:
+        """The :class:`SecondFactorRole` values whose people need a second factor."""
+        flags = {
+            SecondFactorRole.ADMINISTRATOR: self.mfa_administrators,
+            SecondFactorRole.COMMITTEE_MEMBER: self.mfa_committee_members,
+            SecondFactorRole.AUDITOR: self.mfa_auditors,
+            SecondFactorRole.CONTRIBUTOR: self.mfa_contributors,
+            SecondFactorRole.VIEWER: self.mfa_viewers,
+        }
+        return [str(role) for role, required in flags.items() if required]
+
+    @property
+    def idp_mfa_value_set(self) -> set[str]:
+        return {line.strip() for line in self.idp_mfa_values.splitlines() if line.strip()}
+
+
+class GroupMapping(models.Model):
+    """One identity-provider group (or claim value) and what it gives in the register.
+
+    At each single sign-on, the person's claims are matched against the mappings of that provider
+    (and those for every provider): the teams and global roles that any mapping names are set
+    from the matches alone, and a person who matches none is refused (see
+    :func:`apps.accounts.services.apply_group_mappings`).
+    """
+
+    provider = models.ForeignKey(
+        "socialaccount.SocialApp",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="group_mappings",
+        help_text="The identity provider; empty: every provider.",
+    )
+    claim = models.CharField(
+        max_length=200,
+        default="groups",
+        help_text="The claim (OpenID Connect) or attribute (SAML) that holds the value, "
+        "e.g. groups, roles or http://schemas.microsoft.com/ws/2008/06/identity/claims/groups.",
+    )
+    value = models.CharField(max_length=255, help_text="The group's name or id, as sent.")
+    team = models.ForeignKey(
+        Team, on_delete=models.CASCADE, null=True, blank=True, related_name="group_mappings"
+    )
+    team_role = models.CharField(
+        max_length=20,
+        choices=Membership.Role.choices,
+        blank=True,
+        help_text="The role in the team (with a team only).",
+    )
+    is_committee_member = models.BooleanField("committee member", default=False)
+    is_auditor = models.BooleanField("auditor", default=False)
+    is_administrator = models.BooleanField("administrator", default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["claim", "value", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(models.Q(team__isnull=True) & models.Q(team_role=""))
+                | (models.Q(team__isnull=False) & ~models.Q(team_role="")),
+                name="group_mapping_team_with_role",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(team__isnull=False)
+                | models.Q(is_committee_member=True)
+                | models.Q(is_auditor=True)
+                | models.Q(is_administrator=True),
+                name="group_mapping_grants_something",
+            ),
+        ]
+        indexes = [models.Index(fields=["claim", "value"], name="groupmapping_claim_idx")]
+
+    def __str__(self):
+        return f"{self.claim} = {self.value} → {', '.join(self.grants) or 'nothing'}"
+
+    @property
+    def grants(self) -> list[str]:
+        granted = []
+        if self.team_id:
+            granted.append(f"{self.get_team_role_display()} of {self.team}")
+        if self.is_committee_member:
+            granted.append("committee member")
+        if self.is_auditor:
+            granted.append("auditor")
+        if self.is_administrator:
+            granted.append("administrator")
+        return granted
+
+    def clean(self):
+        super().clean()
+        errors = {}
+        if self.team_id and not self.team_role:
+            errors["team_role"] = "Choose the role the group gives in the team."
+        if self.team_role and not self.team_id:
+            errors["team"] = "Choose the team in which the group gives this role."
+        if not (
+            self.team_id or self.is_committee_member or self.is_auditor or self.is_administrator
+        ):
+            errors.setdefault("team", "A mapping gives a team role, a global role or both.")
+        if errors:
+            raise ValidationError(errors)
+
+
+class SignedInSession(models.Model):
+    """One signed-in browser session of a person: the page "My sessions" lists them, and "sign out
+    everywhere" (or deactivating the person) ends them. Recorded at every sign-in, whichever way
+    (password, single sign-on, the admin site); last seen at most every few minutes."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="signed_in_sessions")
+    session_key = models.CharField(max_length=40, unique=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+    method = models.CharField(
+        max_length=100, blank=True, help_text="How the person signed in, e.g. password."
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    last_seen_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-last_seen_at", "-pk"]
+        indexes = [models.Index(fields=["user", "-last_seen_at"], name="session_user_seen_idx")]
+
+    def __str__(self):
+        return f"{self.user} — {self.user_agent or 'unknown browser'} ({self.ip_address or '?'})"

@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.shortcuts import render
 
+from apps.accounts import selectors
 from apps.accounts.forms import LoginForm
 
 
@@ -48,6 +49,7 @@ def locked_out_response(request, original_response=None, credentials=None):
         "form": form,
         "next": request.POST.get("next", "") or request.GET.get("next", ""),
         "lockout_message": lockout_message(),
+        "sign_in_settings": selectors.sign_in_settings(),
     }
     return render(
         request, "registration/login.html", context, status=settings.AXES_HTTP_RESPONSE_CODE

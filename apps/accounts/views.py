@@ -3,16 +3,25 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views import View
 from django.views.generic import TemplateView
 
+from apps.accounts import selectors
 from apps.accounts.forms import LoginForm
-from apps.accounts.models import APIToken, time_zone_names
-from apps.accounts.services import create_token, revoke_token, set_time_zone
+from apps.accounts.models import APIToken, SecondFactorRole, SignedInSession, time_zone_names
+from apps.accounts.second_factor import session_has_second_factor
+from apps.accounts.services import (
+    create_token,
+    end_session,
+    end_sessions,
+    revoke_token,
+    set_time_zone,
+)
 from apps.core.views.generic import add_service_errors
 
 
@@ -26,10 +35,25 @@ class SignInView(auth_views.LoginView):
     redirect_authenticated_user = True
 
     def form_valid(self, form):
+        """Sign in through allauth's steps, so that a person with a second factor is asked for
+        it before the session is theirs (``mfa_authenticate``)."""
+        from allauth.account.internal.flows.login import perform_password_login
+        from allauth.account.models import Login
+
         user, zone = form.get_user(), form.cleaned_data.get("time_zone", "")
         if zone and not user.time_zone:
             set_time_zone(user=user, time_zone=zone, from_browser=True)
-        return super().form_valid(form)
+        login = Login(user=user, redirect_url=self.get_success_url(), email=user.email)
+        return perform_password_login(self.request, {"email": user.email}, login)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["sign_in_settings"] = selectors.sign_in_settings()
+        return context
+
+    def render_to_response(self, context, **response_kwargs):
+        response = super().render_to_response(context, **response_kwargs)
+        return allow_sso_form_targets(self.request, response)
 
 
 class ProfileView(LoginRequiredMixin, TemplateView):
@@ -48,6 +72,15 @@ class ProfileView(LoginRequiredMixin, TemplateView):
             "time_zone_form", TimeZoneForm(initial={"time_zone": self.request.user.time_zone})
         )
         context["site_time_zone"] = settings.TIME_ZONE
+        user = self.request.user
+        context["second_factor"] = {
+            "enrolled": selectors.has_second_factor(user),
+            "required_for": selectors.roles_needing_second_factor(
+                user, selectors.sign_in_settings().roles_needing_mfa
+            ),
+            "in_session": session_has_second_factor(self.request),
+        }
+        context["session_count"] = selectors.active_sessions(user).count()
         return context
 
 
@@ -123,9 +156,15 @@ class APITokenCreateView(ProfileView):
         context = {}
         if form.is_valid():
             try:
-                token, secret = create_token(user=request.user, **form.cleaned_data)
+                token, secret = create_token(
+                    user=request.user,
+                    second_factor=session_has_second_factor(request),
+                    **form.cleaned_data,
+                )
             except ValidationError as error:
                 add_service_errors(form, error)
+            except PermissionDenied as refusal:
+                form.add_error(None, str(refusal))
             else:
                 context.update(new_token=token, new_token_secret=secret, token_form=APITokenForm())
         if "new_token" not in context:
@@ -147,3 +186,134 @@ class APITokenRevokeView(LoginRequiredMixin, View):
         else:
             messages.success(request, f"The token “{token.name}” is revoked: it no longer works.")
         return redirect("accounts:profile")
+
+
+# --- Second factor, sessions ----------------------------------------------------------------------
+class SecondFactorView(LoginRequiredMixin, TemplateView):
+    """Where a person whose role needs a second factor is sent: to use the one they have, or to
+    set one up (an authenticator app or a passkey)."""
+
+    template_name = "accounts/second_factor.html"
+
+    def get(self, request, *args, **kwargs):
+        next_url = request.GET.get("next", "")
+        if not url_has_allowed_host_and_scheme(
+            next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
+            next_url = ""
+        if session_has_second_factor(request):
+            return redirect(next_url or settings.LOGIN_REDIRECT_URL)
+        if selectors.has_second_factor(request.user):
+            query = f"?{urlencode({'next': next_url})}" if next_url else ""
+            return redirect(reverse("mfa_reauthenticate") + query)
+        return self.render_to_response(self.get_context_data(next=next_url))
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["roles"] = [
+            SecondFactorRole(role).label
+            for role in selectors.roles_needing_second_factor(
+                self.request.user, selectors.sign_in_settings().roles_needing_mfa
+            )
+        ]
+        return context
+
+
+class SSOReauthenticateView(LoginRequiredMixin, TemplateView):
+    """ "Confirm it's you" for a person who signs in only through an identity provider: sign in
+    through it again (allauth asks before a second factor is added or removed)."""
+
+    template_name = "accounts/sso_reauthenticate.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        providers = {account.provider for account in self.request.user.socialaccount_set.all()}
+        next_url = self.request.GET.get("next", "")
+        if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={self.request.get_host()}):
+            next_url = reverse("mfa_index")
+        context["providers"] = [
+            provider
+            for provider in sso_providers(self.request)
+            if provider.app.provider_id in providers or provider.id in providers
+        ]
+        context["next"] = next_url
+        return context
+
+    def render_to_response(self, context, **response_kwargs):
+        response = super().render_to_response(context, **response_kwargs)
+        return allow_sso_form_targets(self.request, response)
+
+
+def sso_providers(request) -> list:
+    """The identity providers configured by administrators, as allauth providers."""
+    from allauth.socialaccount.adapter import get_adapter
+
+    return [app.get_provider(request) for app in get_adapter().list_apps(request)]
+
+
+def allow_sso_form_targets(request, response):
+    """A single sign-on starts with a form posted to the register that redirects to the identity
+    provider; browsers hold that redirect to the Content-Security-Policy's ``form-action``, so
+    the pages with such forms allow the providers' origins (their issuer, sign-on and metadata
+    URLs, as configured) besides the register's own."""
+    from urllib.parse import urlsplit
+
+    from allauth.socialaccount.adapter import get_adapter
+
+    origins = set()
+    for app in get_adapter().list_apps(request):
+        config = app.settings or {}
+        overrides = config.get("openid_configuration_overrides") or {}
+        idp = config.get("idp") or {}
+        for url in (
+            config.get("server_url"),
+            overrides.get("authorization_endpoint"),
+            idp.get("sso_url"),
+            idp.get("metadata_url"),
+            *(config.get("form_action_origins") or []),
+        ):
+            parts = urlsplit(url or "")
+            if parts.scheme in ("http", "https") and parts.netloc:
+                origins.add(f"{parts.scheme}://{parts.netloc}")
+    if origins:
+        response._csp_update = {"form-action": sorted(origins)}
+    return response
+
+
+class SessionsView(LoginRequiredMixin, TemplateView):
+    """My sessions: every browser signed in as me, and "sign out everywhere else" (POST)."""
+
+    template_name = "accounts/sessions.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["sessions"] = selectors.active_sessions(self.request.user)
+        context["current_key"] = self.request.session.session_key
+        return context
+
+    def post(self, request, *args, **kwargs):
+        ended = end_sessions(
+            user=request.user, by=request.user, keep_session_key=request.session.session_key
+        )
+        messages.success(
+            request,
+            f"Signed out everywhere else: {ended} other session(s) ended."
+            if ended
+            else "You were signed in nowhere else.",
+        )
+        return redirect("accounts:sessions")
+
+
+class SessionEndView(LoginRequiredMixin, View):
+    """Sign out one other session of mine (POST)."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, pk):
+        record = get_object_or_404(SignedInSession, pk=pk, user=request.user)
+        if record.session_key == request.session.session_key:
+            messages.error(request, "This is the session you are using: sign out instead.")
+            return redirect("accounts:sessions")
+        end_session(record=record, by=request.user)
+        messages.success(request, "That session is signed out: it no longer works.")
+        return redirect("accounts:sessions")

@@ -49,6 +49,8 @@ from django.db.models import Max, Subquery
 from django.utils import timezone
 from django.utils.functional import Promise
 
+from apps.core import db
+
 logger = logging.getLogger(__name__)
 
 GENESIS_HASH = "0" * 64
@@ -491,11 +493,15 @@ def verify(
         return result
 
     expected = start
+    # In chunks on a server-side cursor (behind a pooler in transaction mode too: apps.core.db).
     entries = (
-        AuditEvent.objects.filter(sequence__gte=start, sequence__lte=result.head_sequence)
-        .order_by("sequence")
-        .values(*_ENTRY_COLUMNS)
-        .iterator(chunk_size=chunk_size)
+        dict(zip(_ENTRY_COLUMNS, row, strict=True))
+        for row in db.stream_rows(
+            AuditEvent.objects.filter(sequence__gte=start, sequence__lte=result.head_sequence)
+            .order_by("sequence")
+            .values_list(*_ENTRY_COLUMNS),
+            chunk_size,
+        )
     )
     layouts = _Layouts()
     for batch in _batched(entries, chunk_size):

@@ -3,8 +3,14 @@
 import datetime
 import re
 
+from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Div, Fieldset
 from django import forms
+from django.conf import settings
+from django.template.defaultfilters import filesizeformat
+
+from apps.core.models import Evidence
+from apps.core.services import EVIDENCE_TYPES
 
 
 def columns(*fields, width: str = "col-md-6") -> Div:
@@ -134,3 +140,46 @@ class RecordForm(ChangeReasonFormMixin, forms.ModelForm):
     def service_data(self) -> dict:
         """The values the service writes: the form's model fields (override to add others)."""
         return {name: self.cleaned_data[name] for name in self._meta.fields}
+
+
+# --- Evidence of a record (a mitigation, an obligation, a checklist item) ------------------------
+class EvidenceForm(forms.Form):
+    """A file, a link or a note; the service checks the file's type, signature and size."""
+
+    kind = forms.ChoiceField(
+        choices=Evidence.Kind.choices,
+        widget=forms.RadioSelect,
+        initial=Evidence.Kind.FILE,
+        label="Kind of evidence",
+    )
+    file = forms.FileField(
+        required=False,
+        help_text="",
+        widget=forms.ClearableFileInput(attrs={"accept": ",".join(sorted(EVIDENCE_TYPES))}),
+    )
+    url = forms.CharField(
+        label="Link",
+        required=False,
+        max_length=500,
+        widget=forms.URLInput(attrs={"placeholder": "https://…"}),
+    )
+    note = forms.CharField(label="Note", required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "evidence-%s")
+        super().__init__(*args, **kwargs)
+        self.fields["file"].help_text = (
+            f"Up to {filesizeformat(settings.EVIDENCE_MAX_BYTES)}: "
+            f"{', '.join(sorted(EVIDENCE_TYPES))}."
+        )
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+
+    def evidence_data(self) -> dict:
+        kind = self.cleaned_data["kind"]
+        return {
+            "kind": kind,
+            "file": self.cleaned_data.get("file") if kind == Evidence.Kind.FILE else None,
+            "url": self.cleaned_data.get("url", "") if kind == Evidence.Kind.LINK else "",
+            "note": self.cleaned_data.get("note", "") if kind == Evidence.Kind.NOTE else "",
+        }

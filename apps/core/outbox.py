@@ -49,6 +49,7 @@ from django.db.models import Count, Min, Q, QuerySet
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
+from apps.core import request_id
 from apps.core.models import OutboxMessage, OutboxStatus
 
 logger = logging.getLogger(__name__)
@@ -113,7 +114,8 @@ def enqueue_many(messages: Iterable[Message]) -> int:
         [
             OutboxMessage(
                 kind=message.kind,
-                payload=message.payload,
+                # With the id of the request that wrote it, for the delivery's log lines.
+                payload=request_id.stamp(message.payload),
                 dedupe_key=message.dedupe_key[:255],
                 created_at=now,
                 next_attempt_at=now,
@@ -210,7 +212,13 @@ def _deliver_next(keys: list[str] | None, due_by: datetime.datetime) -> str | No
 
 def _deliver(message: OutboxMessage) -> str:
     """Run the message's handler (in a savepoint: a failing handler's writes are undone) and
-    record the outcome on the (locked) row."""
+    record the outcome on the (locked) row, logging under the id of the request that wrote it."""
+    payload, written_by = request_id.unstamp(message.payload)
+    with request_id.bound(written_by):
+        return _run_handler(message, payload)
+
+
+def _run_handler(message: OutboxMessage, payload: dict) -> str:
     message.attempts += 1
     now = timezone.now()
     handler = _handlers.get(message.kind)
@@ -218,7 +226,7 @@ def _deliver(message: OutboxMessage) -> str:
         if handler is None:
             raise LookupError(f"No outbox handler registered for {message.kind!r}.")
         with transaction.atomic():
-            handler(message.payload)
+            handler(payload)
     except Exception as error:
         # Any failure of any handler must leave its row pending with the error, never stop
         # the relay or lose the message: the error is kept on the row and logged.

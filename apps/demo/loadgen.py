@@ -36,6 +36,7 @@ from django.utils.text import slugify
 from apps.accounts.models import Membership, Team, User
 from apps.core import audit, audit_chain
 from apps.core.models import AuditEvent, GovernanceSettings
+from apps.demo import compliance
 from apps.incidents import services as incident_services
 from apps.incidents.models import REVIEW_OWED_SEVERITIES, Incident, SeriousIncident
 from apps.mitigations.coverage import refresh_risk_coverage
@@ -680,6 +681,8 @@ class LoadGenerator:
         # Two streams, so that the records are the same with or without their history.
         self.rng = random.Random(seed)  # noqa: S311 - repeatable test data, not secrets
         self.history_rng = random.Random(f"{seed}-history")  # noqa: S311
+        # And one for the compliance facts, so that adding them left the rest as it was.
+        self.facts_rng = random.Random(f"{seed}-facts")  # noqa: S311
         self.log = log or (lambda message: None)
         self.report = LoadReport()
         self.now = timezone.now().replace(microsecond=0)
@@ -707,6 +710,9 @@ class LoadGenerator:
             transaction.atomic(),
             own_timestamps(AISystem, Risk, Mitigation, Incident, Team, Membership),
         ):
+            self.systems_before = (
+                AISystem.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+            )
             self._load_catalogues()
             self._people()
             self._plan()
@@ -717,6 +723,11 @@ class LoadGenerator:
                     f"{self.n_systems} ({time.perf_counter() - started:.0f} s)"
                 )
             self.writer.close()
+            # The obligations of the systems just generated: one set-based pass, then some work.
+            generated = AISystem.objects.filter(pk__gt=self.systems_before)
+            for name, number in compliance.fill_obligations(generated, today=self.today).items():
+                self.report.add(name, number)
+            self.log(f"  obligations derived ({time.perf_counter() - started:.0f} s)")
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("ANALYZE")
@@ -1026,6 +1037,7 @@ class LoadGenerator:
             created_at=created,
             updated_at=created,
         )
+        compliance.give_facts(self.facts_rng, system)
         if stage in (LifecycleStage.PRODUCTION, LifecycleStage.PILOT) and rng.random() < 0.8:
             system.last_approved = self.today - datetime.timedelta(
                 days=rng.randint(0, min(420, (self.now - created).days))

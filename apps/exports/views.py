@@ -6,12 +6,13 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.views import View
 from django.views.generic import ListView, TemplateView
 
 from apps.accounts import permissions
+from apps.core.files import stored_file_response
 from apps.core.views.generic import ObjectMixin, PaginationMixin
 from apps.exports import selectors, services
 from apps.exports.models import ExportKind
@@ -85,8 +86,5 @@ class ExportDownloadView(ObjectMixin, View):
             return HttpResponse("This export has expired; start a new one.", status=410)
         if not job.is_downloadable:
             raise Http404("This export is not ready.")
-        return FileResponse(
-            job.file.open("rb"),
-            as_attachment=True,
-            filename=job.file.name.rsplit("/", 1)[-1],
-        )
+        # Streamed from the disk or the bucket, or a short-lived signed URL (apps.core.files).
+        return stored_file_response(job.file, filename=job.file.name.rsplit("/", 1)[-1])

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from apps.accounts import permissions
+from apps.core import replica
 from apps.core.api.exports import write_xlsx
 from apps.core.ids import parse_id
 from apps.exports.models import ExportJob, ExportKind
@@ -51,7 +52,9 @@ def write_register_xlsx(job: ExportJob, output, progress: Progress) -> tuple[str
     """The filtered register as an XLSX workbook for people to read: the page CSV's columns
     with a bold, frozen header, dates as the spreadsheet's dates (in local time), written row
     by row."""
+    # An auditor's register is read from the replica when there is one (apps.core.replica).
     queryset = register_queryset(job.user, job.params)
+    queryset = queryset.using(replica.alias_for(job.user))
     total = max(queryset.count(), 1)
     written = write_xlsx(
         RegisterPageExporter,

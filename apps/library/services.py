@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from apps.library import hooks
 from apps.mitigations import services as mitigation_services
 from apps.risks import services as risk_services
 from apps.risks.models import Risk, RiskStatus, RiskTemplate, Treatment
@@ -72,4 +73,5 @@ def add_risk_from_template(
                 "due_date": risk.treatment_due,
             },
         )
+    hooks.template_added(risk=risk, template=template, by=by)
     return risk

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.urls import reverse
 from django.views.generic import TemplateView
 
+from apps.core import panels
 from apps.core.ids import parse_id
 from apps.core.views.generic import ObjectListView, ObjectMixin, ParentCreateView
 from apps.library import selectors, services
@@ -128,6 +129,8 @@ class RiskTemplateView(ObjectMixin, TemplateView):
         return {
             **super().get_context_data(**kwargs),
             **_template_page(self.object, form),
+            # What the apps above the library add to a template's page (its test cases…).
+            **panels.render_context(self.request, self.object),
             "library_url": reverse("library:list")
             + ("" if system is None else f"?system={system}"),
         }

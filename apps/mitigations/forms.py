@@ -5,13 +5,9 @@ from __future__ import annotations
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Fieldset, Layout
 from django import forms
-from django.conf import settings
 from django.db.models import Q
-from django.template.defaultfilters import filesizeformat
 
 from apps.core.forms import DatePickerInput, RecordForm, columns
-from apps.core.models import Evidence
-from apps.core.services import EVIDENCE_TYPES
 from apps.mitigations import selectors
 from apps.mitigations.models import Mitigation
 from apps.mitigations.services import EDITABLE_FIELDS, verification_date
@@ -155,48 +151,6 @@ class RiskPanelLinkForm(forms.Form):
     @property
     def has_choices(self) -> bool:
         return self.fields["mitigation"].queryset.exists()
-
-
-class EvidenceForm(forms.Form):
-    """A file, a link or a note; the service checks the file's type, signature and size."""
-
-    kind = forms.ChoiceField(
-        choices=Evidence.Kind.choices,
-        widget=forms.RadioSelect,
-        initial=Evidence.Kind.FILE,
-        label="Kind of evidence",
-    )
-    file = forms.FileField(
-        required=False,
-        help_text="",
-        widget=forms.ClearableFileInput(attrs={"accept": ",".join(sorted(EVIDENCE_TYPES))}),
-    )
-    url = forms.CharField(
-        label="Link",
-        required=False,
-        max_length=500,
-        widget=forms.URLInput(attrs={"placeholder": "https://…"}),
-    )
-    note = forms.CharField(label="Note", required=False, widget=forms.Textarea(attrs={"rows": 3}))
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("auto_id", "evidence-%s")
-        super().__init__(*args, **kwargs)
-        self.fields["file"].help_text = (
-            f"Up to {filesizeformat(settings.EVIDENCE_MAX_BYTES)}: "
-            f"{', '.join(sorted(EVIDENCE_TYPES))}."
-        )
-        self.helper = FormHelper()
-        self.helper.form_tag = False
-
-    def evidence_data(self) -> dict:
-        kind = self.cleaned_data["kind"]
-        return {
-            "kind": kind,
-            "file": self.cleaned_data.get("file") if kind == Evidence.Kind.FILE else None,
-            "url": self.cleaned_data.get("url", "") if kind == Evidence.Kind.LINK else "",
-            "note": self.cleaned_data.get("note", "") if kind == Evidence.Kind.NOTE else "",
-        }
 
 
 class StatusForm(forms.Form):

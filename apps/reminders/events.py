@@ -28,7 +28,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from apps.core import outbox
+from apps.core import metrics, outbox
 from apps.reminders import registry
 from apps.reminders.models import (
     EVENT_REASONS,
@@ -185,3 +185,4 @@ def send_event_email(payload: dict) -> None:
     message = render(reminder)
     if message is not None:
         message.send()
+        metrics.count("reminders_sent_total", channel="event_email")

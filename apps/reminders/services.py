@@ -28,6 +28,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from apps.core import db, metrics
 from apps.core.audit import save_with_history
 from apps.core.bulk import insert_rows
 from apps.reminders import registry
@@ -169,6 +170,8 @@ def run_sweep(today: datetime.date | None = None, *, lock: SweepLock | None = No
     result.notified += notified
     result.seconds["deliver"] = round(time.perf_counter() - started, 3)
     logger.info("Reminder sweep for %s: %s", today, result)
+    metrics.count("reminders_sent_total", result.notified, channel="notification")
+    metrics.count("reminders_sent_total", result.digests, channel="digest_email")
     return result
 
 
@@ -680,6 +683,12 @@ class SweepLock:
       own database connection. The database releases it the moment that session ends — a worker
       killed with ``kill -9``, a machine lost, the task's time limit reached, the backend
       terminated — so a killed sweep never leaves a lock to wait out;
+    * PostgreSQL behind a pooler in transaction mode (``DATABASE_POOLER=pgbouncer``;
+      :class:`PooledSweepLock`): the same advisory lock, but transaction-level, held by a
+      transaction of a connection of its own for the whole sweep (a session-level lock would be
+      taken on one server connection of the pool and "released" on another, and stay held).
+      It too is released the moment its holder dies: the pooler ends the transaction of a
+      client that is gone;
     * elsewhere (:class:`CacheSweepLock`): a key in the shared cache with a short time to live
       (:attr:`CacheSweepLock.ttl`), renewed by a heartbeat thread while its holder lives, so
       that a dead holder's lock lapses within a minute.
@@ -691,7 +700,12 @@ class SweepLock:
 
     def __new__(cls, *args, **kwargs):
         if cls is SweepLock:
-            cls = AdvisorySweepLock if database.vendor == "postgresql" else CacheSweepLock
+            if database.vendor != "postgresql":
+                cls = CacheSweepLock
+            elif db.server_side_cursors():
+                cls = AdvisorySweepLock
+            else:  # behind a pooler in transaction mode
+                cls = PooledSweepLock
         return super().__new__(cls)
 
     def acquire(self) -> bool:
@@ -772,6 +786,39 @@ class AdvisorySweepLock(SweepLock):
             f"PostgreSQL session {pid}{client}{name}, connected since {since}{busy}. It is "
             "released the moment that session ends (its worker stopped or killed)"
         )
+
+
+class PooledSweepLock(AdvisorySweepLock):
+    """``pg_try_advisory_xact_lock`` in a transaction of its own connection, for the whole
+    sweep (see :class:`SweepLock`): what a pooler in transaction mode allows."""
+
+    # The locks this process holds: advisory locks of two sessions never re-enter, so a sweep
+    # run inside a sweep of this process is told so by this rather than by PostgreSQL.
+    _held_here: set[tuple[int, int]] = set()
+
+    def __init__(self):
+        super().__init__()
+        self.lock = db.TransactionLock(self.namespace, self.key)
+
+    def acquire(self) -> bool:
+        if (self.namespace, self.key) in self._held_here:
+            return False
+        self.held = self.lock.acquire()
+        if self.held:
+            self._held_here.add((self.namespace, self.key))
+        return self.held
+
+    def release(self) -> None:
+        if not self.held:
+            return
+        self.held = False
+        self._held_here.discard((self.namespace, self.key))
+        self.lock.release()
+
+    def holder(self) -> str:
+        if (self.namespace, self.key) in self._held_here:
+            return "this process already holds it"
+        return super().holder()
 
 
 class CacheSweepLock(SweepLock):

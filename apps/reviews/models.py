@@ -240,6 +240,13 @@ class Review(ReferenceMixin, TimeStampedModel):
         related_name="reviews_to_review",
     )
     closed_at = models.DateTimeField(null=True, blank=True)
+    material_changes = models.ManyToManyField(
+        "systems.SystemVersion",
+        blank=True,
+        related_name="reviews",
+        help_text="The new versions of the system (material changes) the plan reviewed covers: "
+        "approving the review approves them.",
+    )
 
     history = HistoricalRecords(excluded_fields=["updated_at"])
 

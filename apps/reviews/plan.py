@@ -29,6 +29,7 @@ from apps.reviews.models import (
     ChecklistStatus,
     PlanVersion,
 )
+from apps.reviews.plan_sections import FIRST_NUMBER, collect_sections, document_sections
 from apps.risks import scoring
 from apps.risks.models import (
     AcceptanceStatus,
@@ -272,6 +273,8 @@ def assemble_plan(system) -> dict[str, Any]:
         "risks": risk_rows,
         "mitigations": mitigation_rows,
         "checklist": _checklist(system),
+        # What other apps add to the plan (evaluations, …): apps.reviews.plan_sections.
+        "extra_sections": collect_sections(system),
     }
 
 
@@ -330,6 +333,7 @@ def plan_sections(plan: dict) -> dict[str, Any]:
     """What the document template shows besides the plan itself: derived groupings."""
     mitigations = plan["mitigations"]
     checklist = sorted(plan["checklist"], key=lambda item: CHECKLIST_ORDER[item["key"]])
+    extra = document_sections(plan)
     residual = sorted(
         (r for r in plan["risks"] if r["status"] != RiskStatus.CLOSED),
         key=lambda r: (-r["residual"]["score"], r["title"]),
@@ -351,6 +355,8 @@ def plan_sections(plan: dict) -> dict[str, Any]:
             level.label: sum(1 for r in residual if r["residual"]["level"] == level)
             for level in sorted(Level, reverse=True)
         },
+        "extra": extra,
+        "approvals_number": FIRST_NUMBER + len(extra),
     }
 
 

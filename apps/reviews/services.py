@@ -29,7 +29,7 @@ from apps.core.models import Level
 from apps.core.validation import ErrorCollector
 from apps.mitigations import services as mitigation_services
 from apps.mitigations.models import Mitigation
-from apps.reviews import notifications, permissions, selectors
+from apps.reviews import notifications, permissions, selectors, submission_checks
 from apps.reviews.models import (
     OPEN_STATUSES,
     ChecklistItem,
@@ -48,7 +48,8 @@ from apps.reviews.plan import assemble_plan, open_checklist_items, untreated_cri
 from apps.risks.models import RiskMatrix
 from apps.risks.treatment import DefenceLayer, MitigationKind, MitigationStatus
 from apps.systems import services as system_services
-from apps.systems.models import AISystem
+from apps.systems import versions as system_versions
+from apps.systems.models import AISystem, SystemVersion
 
 NO_EVIDENCE = " (done, but without evidence)"
 
@@ -72,8 +73,9 @@ def _unique(people: Iterable) -> list:
     return list({person.pk: person for person in people}.values())
 
 
-def _submission_problems(kind: str, plan: dict) -> list[str]:
-    """Why this plan cannot be submitted for this kind of review (empty when it can)."""
+def _submission_problems(kind: str, plan: dict, system: AISystem) -> list[str]:
+    """Why this plan cannot be submitted for this kind of review (empty when it can): the plan's
+    own problems, then those of the checks other apps registered (compliance…)."""
     problems = []
     if not plan["risks"]:
         problems.append(
@@ -101,6 +103,7 @@ def _submission_problems(kind: str, plan: dict) -> list[str]:
                 + ". Put their mitigations in place and mark them treated, or have their "
                 "acceptance approved, before an initial deployment review."
             )
+    problems.extend(submission_checks.submission_problems(system, kind, plan))
     return problems
 
 
@@ -165,6 +168,15 @@ def _freeze(review: Review, system: AISystem, plan: dict, by) -> PlanVersion:
     return version
 
 
+def _cover_material_changes(review: Review, version: PlanVersion) -> None:
+    """The system's new versions still waiting for a change review, recorded before this plan
+    version was frozen: the plan read covers them (approving the review approves them)."""
+    pending = SystemVersion.objects.pending().filter(
+        system_id=review.system_id, recorded_at__lte=version.submitted_at
+    )
+    review.material_changes.add(*pending)
+
+
 def _decision_days_from_today(review_settings: ReviewSettings) -> datetime.date:
     return timezone.localdate() + datetime.timedelta(days=review_settings.decision_days)
 
@@ -209,7 +221,7 @@ def check_submission(*, system: AISystem, by, kind: str, reviewers: Iterable) ->
             len(reviewers), required, system.criticality, system=system, submitter_ids={by.pk}
         )
     plan = assemble_plan(system)
-    for problem in _submission_problems(kind, plan):
+    for problem in _submission_problems(kind, plan, system):
         errors.add(problem)
     errors.raise_if_any()
     return plan
@@ -250,6 +262,7 @@ def submit_safety_plan(*, system: AISystem, by, kind: str, reviewers: Iterable) 
     version = _freeze(review, system, plan, by)
     review.current_version = version
     save_with_history(review, by=by, reason=f"Version {version.number} is with the committee")
+    _cover_material_changes(review, version)
     notifications.tell_reviewers(review, version, by=by, reviewers=reviewers)
     return review
 
@@ -281,7 +294,7 @@ def resubmit_safety_plan(*, review: Review, by) -> Review:
             submitter_ids=selectors.submitter_ids(review) | {by.pk},
         )
     plan = assemble_plan(system)
-    for problem in _submission_problems(review.kind, plan):
+    for problem in _submission_problems(review.kind, plan, system):
         errors.add(problem)
     errors.raise_if_any()
     version = _freeze(review, system, plan, by)
@@ -292,6 +305,7 @@ def resubmit_safety_plan(*, review: Review, by) -> Review:
     save_with_history(
         review, by=by, reason=f"Version {version.number} submitted after changes were requested"
     )
+    _cover_material_changes(review, version)
     notifications.tell_reviewers(review, version, by=by)
     return review
 
@@ -435,6 +449,14 @@ def _settle(review: Review, *, by) -> None:
             by=by,
             reason=f"Safety plan approved ({review.reference}, version {number})",
         )
+        # The material changes the approved version was frozen after are reviewed now.
+        approved = system_versions.approve_pending_versions(
+            review.system,
+            recorded_before=review.current_version.submitted_at,
+            by=by,
+            note=f"Approved with the safety plan ({review.reference}, version {number})",
+        )
+        review.material_changes.add(*approved)
         _create_follow_ups(review, [d for d in decisions if d.condition_lines])
 
 

@@ -11,13 +11,23 @@ from apps.core.forms import RecordForm, columns
 from apps.systems import selectors
 from apps.systems.models import (
     AFFECTED_PARTY_LABELS,
+    AREAS_WITH_POINTS,
     DATA_CATEGORY_LABELS,
+    VERSION_FIELDS,
     AISystem,
     EUAIActTier,
+    VersionKind,
 )
 from apps.systems.services import EDITABLE_FIELDS
 
 DATA_FIELDS = list(DATA_CATEGORY_LABELS)
+# Yes/no facts the EU AI Act obligations follow from (apps.compliance reads them).
+COMPLIANCE_FACT_FIELDS = [
+    "interacts_with_people",
+    "serves_public",
+    "is_general_purpose_model",
+    "has_systemic_risk",
+]
 AFFECTED_FIELDS = list(AFFECTED_PARTY_LABELS)
 
 
@@ -70,6 +80,7 @@ class AISystemForm(RecordForm):
         for name in ("lifecycle_stage", "decision_role", "oversight_mode"):
             self.fields[name].choices = [c for c in self.fields[name].choices if c[0] != ""]
         self.fields["eu_ai_act_area"].widget.attrs["data-show-when-tier"] = EUAIActTier.HIGH_RISK
+        self.fields["annex_iii_point"].widget.attrs["data-show-when-tier"] = EUAIActTier.HIGH_RISK
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.layout = Layout(
@@ -115,7 +126,18 @@ class AISystemForm(RecordForm):
                     Div("oversight_mode", css_class="col-md-8"),
                     css_class="row",
                 ),
-                columns("eu_ai_act_tier", Field("eu_ai_act_area")),
+                columns(
+                    "eu_ai_act_tier",
+                    Field("eu_ai_act_area"),
+                    Field("annex_iii_point"),
+                    width="col-md-4",
+                ),
+                HTML('<p class="form-label">Facts the compliance obligations follow from</p>'),
+                Div(
+                    Div("eu_ai_act_role", css_class="col-md-4"),
+                    Div(*COMPLIANCE_FACT_FIELDS, css_class="col-md-8"),
+                    css_class="row",
+                ),
             ),
             Fieldset(
                 "Reproducible deployment",
@@ -143,4 +165,52 @@ class AISystemForm(RecordForm):
             )
         elif tier and tier != EUAIActTier.HIGH_RISK:
             cleaned["eu_ai_act_area"] = ""
+        if cleaned.get("eu_ai_act_area") not in AREAS_WITH_POINTS:
+            cleaned["annex_iii_point"] = ""
         return cleaned
+
+
+class RecordVersionForm(forms.Form):
+    """A new model, training data, code or configuration version: a material change."""
+
+    kind = forms.ChoiceField(
+        label="New version of", choices=VersionKind.choices, widget=forms.RadioSelect
+    )
+    value = forms.CharField(
+        label="Version",
+        max_length=200,
+        help_text="As your deployment pipeline names it: the gate is asked about this text.",
+    )
+    note = forms.CharField(
+        label="What changed",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="What is different and why; the reviewers of the change review read it.",
+    )
+
+    def __init__(self, *args, system, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.system = system
+        self.fields["kind"].choices = [
+            (kind, f"{label} (now “{getattr(system, VERSION_FIELDS[kind]) or 'none'}”)")
+            for kind, label in VersionKind.choices
+        ]
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+
+    def service_data(self) -> dict:
+        return {name: self.cleaned_data[name] for name in ("kind", "value", "note")}
+
+
+class WaiveVersionForm(forms.Form):
+    reason = forms.CharField(
+        label="Why no change review is needed",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=1000,
+        help_text="Recorded with your name in the version's history and shown to the team.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False

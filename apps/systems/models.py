@@ -4,6 +4,7 @@ import datetime
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
@@ -72,6 +73,34 @@ class AnnexIIIArea(models.TextChoices):
     MIGRATION = "7", "7. Migration, asylum and border control"
     JUSTICE = "8", "8. Administration of justice and democratic processes"
     ANNEX_I = "annex_i", "Annex I: safety component of a regulated product"
+
+
+class EUAIActRole(models.TextChoices):
+    """The organisation's role for a system under the EU AI Act: which of its duties bind us."""
+
+    PROVIDER = "provider", "Provider"
+    DEPLOYER = "deployer", "Deployer"
+    PROVIDER_AND_DEPLOYER = "provider_and_deployer", "Provider and deployer"
+    IMPORTER_DISTRIBUTOR = "importer_distributor", "Importer or distributor"
+
+
+# The roles in which the organisation is the system's provider (or its deployer).
+PROVIDER_ROLES = (EUAIActRole.PROVIDER, EUAIActRole.PROVIDER_AND_DEPLOYER)
+DEPLOYER_ROLES = (EUAIActRole.DEPLOYER, EUAIActRole.PROVIDER_AND_DEPLOYER)
+
+
+class AnnexIIIPoint(models.TextChoices):
+    """The lettered use case within an Annex III area, e.g. 5(b) creditworthiness."""
+
+    A = "a", "(a)"
+    B = "b", "(b)"
+    C = "c", "(c)"
+    D = "d", "(d)"
+    E = "e", "(e)"
+
+
+# Annex III areas that have lettered points (Annex I and area 2 have none).
+AREAS_WITH_POINTS = {"1", "3", "4", "5", "6", "7", "8"}
 
 
 class TrainingDataPolicy(models.TextChoices):
@@ -148,6 +177,8 @@ class AISystem(
     constraint_error_fields = {
         "unique_active_system_name_per_team": "name",
         "high_risk_system_has_area": "eu_ai_act_area",
+        "systemic_risk_is_a_gpai_model": "has_systemic_risk",
+        "annex_iii_point_needs_an_area": "annex_iii_point",
     }
 
     # What it is and why
@@ -227,6 +258,48 @@ class AISystem(
         help_text="Required for a high-risk system: its Annex III area, or Annex I.",
     )
 
+    annex_iii_point = models.CharField(
+        "Annex III point",
+        max_length=1,
+        choices=AnnexIIIPoint.choices,
+        blank=True,
+        help_text="The use case's letter within its Annex III area, if known: e.g. 5(b) "
+        "creditworthiness, 5(c) life and health insurance pricing.",
+    )
+    # Facts the compliance rules read (apps.compliance): which EU AI Act duties bind us.
+    eu_ai_act_role = models.CharField(
+        "our role (EU AI Act)",
+        max_length=30,
+        choices=EUAIActRole.choices,
+        default=EUAIActRole.DEPLOYER,
+        help_text="Provider: we develop it (or have it developed) and put it into service or on "
+        "the market under our name. Deployer: we use it under our authority. Importer or "
+        "distributor: we make someone else's system available.",
+    )
+    is_general_purpose_model = models.BooleanField(
+        "general-purpose AI model",
+        default=False,
+        help_text="It is a general-purpose AI model (Art. 51–55), not only a system built on one.",
+    )
+    has_systemic_risk = models.BooleanField(
+        "systemic risk",
+        default=False,
+        help_text="A general-purpose AI model with systemic risk (Art. 51; presumed above 10^25 "
+        "FLOP of training compute).",
+    )
+    serves_public = models.BooleanField(
+        "public body or public service",
+        default=False,
+        help_text="Used by a public body, or by a private organisation providing a public "
+        "service (Art. 27).",
+    )
+    interacts_with_people = models.BooleanField(
+        "interacts directly with people",
+        default=False,
+        help_text="People talk to it or read its output directly, e.g. a chatbot or a voice "
+        "assistant: they must be told it is AI (Art. 50).",
+    )
+
     # Reproducibility
     model_version = models.CharField(max_length=200, blank=True)
     training_data_version = models.CharField(max_length=200, blank=True)
@@ -286,6 +359,7 @@ class AISystem(
             models.Index(fields=["lifecycle_stage"], name="system_stage_idx"),
             models.Index(fields=["ai_kind"], name="system_kind_idx"),
             models.Index(fields=["eu_ai_act_tier"], name="system_tier_idx"),
+            models.Index(fields=["eu_ai_act_role"], name="system_eu_role_idx"),
             models.Index(fields=["criticality"], name="system_criticality_idx"),
             models.Index(fields=["next_review_due"], name="system_next_review_idx"),
             models.Index(fields=["updated_at"], name="system_updated_idx"),
@@ -302,6 +376,16 @@ class AISystem(
                 condition=~models.Q(eu_ai_act_tier="high_risk") | ~models.Q(eu_ai_act_area=""),
                 name="high_risk_system_has_area",
                 violation_error_message="A high-risk system needs its Annex III area (or Annex I).",
+            ),
+            models.CheckConstraint(
+                condition=Q(has_systemic_risk=False) | Q(is_general_purpose_model=True),
+                name="systemic_risk_is_a_gpai_model",
+                violation_error_message="Only a general-purpose AI model has systemic risk.",
+            ),
+            models.CheckConstraint(
+                condition=Q(annex_iii_point="") | Q(eu_ai_act_area__in=sorted(AREAS_WITH_POINTS)),
+                name="annex_iii_point_needs_an_area",
+                violation_error_message="A point needs a numbered Annex III area (1, 3–8).",
             ),
         ]
 
@@ -327,3 +411,116 @@ class AISystem(
     @property
     def rollback_threshold_lines(self) -> list[str]:
         return [line.strip() for line in self.rollback_thresholds.splitlines() if line.strip()]
+
+
+# --- Versions: material changes of what is deployed ----------------------------------------------
+class VersionKind(models.TextChoices):
+    """What a new version is of: each kind is one of the system's reproducibility fields."""
+
+    MODEL = "model", "Model"
+    DATA = "data", "Training data"
+    CODE = "code", "Code"
+    CONFIGURATION = "configuration", "Configuration"
+
+
+# The field of AISystem that holds the current version of each kind.
+VERSION_FIELDS = {
+    VersionKind.MODEL: "model_version",
+    VersionKind.DATA: "training_data_version",
+    VersionKind.CODE: "code_version",
+    VersionKind.CONFIGURATION: "configuration_version",
+}
+
+
+class VersionStatus(models.TextChoices):
+    PENDING = "pending", "Change review owed"
+    APPROVED = "approved", "Approved by a change review"
+    WAIVED = "waived", "Review waived by the committee"
+
+
+class SystemVersionQuerySet(TeamScopedQuerySet):
+    team_path = "system__team"
+
+    def pending(self):
+        return self.filter(status=VersionStatus.PENDING)
+
+
+class SystemVersion(ReferenceMixin, TimeStampedModel):
+    """A new model, training data, code or configuration version recorded for a system: a
+    **material change**. Until a change review of the system's safety plan is approved (or the
+    committee waives it, saying why), the approved plan is stale for this version and the
+    deployment gate refuses it (:mod:`apps.systems.gate`)."""
+
+    REFERENCE_PREFIX = "VER"
+
+    system = models.ForeignKey(AISystem, on_delete=models.PROTECT, related_name="versions")
+    kind = models.CharField(max_length=20, choices=VersionKind.choices)
+    value = models.CharField(
+        "version",
+        max_length=200,
+        help_text="As the deployment pipeline names it (a tag, a digest, a model name).",
+    )
+    previous_value = models.CharField("previous version", max_length=200, blank=True)
+    note = models.TextField(
+        "what changed",
+        blank=True,
+        help_text="What is different and why: the reviewers read it with the change review.",
+    )
+    status = models.CharField(
+        max_length=20, choices=VersionStatus.choices, default=VersionStatus.PENDING
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="Who waived the review, or whose decision approved the change.",
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.TextField(
+        blank=True, help_text="Why the review was waived, or the review that approved it."
+    )
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    objects = SystemVersionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "system version"
+        ordering = ["-recorded_at", "-pk"]
+        indexes = [
+            models.Index(fields=["system", "value"], name="system_version_value_idx"),
+            models.Index(
+                fields=["system", "recorded_at"],
+                condition=Q(status="pending"),
+                name="system_version_pending_idx",
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status="pending") | Q(decided_at__isnull=False),
+                name="decided_version_has_date",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="waived")
+                | (Q(decided_by__isnull=False) & ~Q(decision_note="")),
+                name="waived_version_says_who_and_why",
+                violation_error_message="A waiver says who waived the review and why.",
+            ),
+            models.CheckConstraint(condition=~Q(value=""), name="version_has_a_value"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} version {self.value}"
+
+    def get_absolute_url(self):
+        return reverse_pk("systems:version_detail", self.pk)
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == VersionStatus.PENDING

@@ -6,9 +6,14 @@ API; pages, services and templates ask the functions directly.
 
 from __future__ import annotations
 
-from apps.accounts.permissions import can_read_team, can_write_team, is_contributor_somewhere
+from apps.accounts.permissions import (
+    can_read_team,
+    can_write_team,
+    is_contributor_somewhere,
+    may_write,
+)
 from apps.core import rules
-from apps.systems.models import AISystem
+from apps.systems.models import AISystem, SystemVersion
 
 
 def can_view_system(user, system: AISystem) -> bool:
@@ -71,6 +76,32 @@ def why_cannot_add_to_system(user, system: AISystem, *, what: str) -> str:
     return f"Only contributors of the system's team can add {what} to it."
 
 
+def why_cannot_record_version(user, system: AISystem) -> str:
+    """Why the person may not record a new version of the system (a material change), or ""."""
+    if can_edit_system(user, system):
+        return ""
+    if system.is_archived:
+        return f"{system.reference} is archived: it is read-only."
+    return "Only contributors of the system's team record its new versions."
+
+
+def why_cannot_waive_version(user, version: SystemVersion) -> str:
+    """Why the person may not waive the change review of a recorded version, or "": a committee
+    member who does not own the system (four eyes), while the system is in the inventory."""
+    system = version.system
+    if not (may_write(user) and user.is_committee_member):
+        return "Only committee members waive a change review."
+    if system.is_archived:
+        return f"{system.reference} is archived: it is read-only."
+    if is_owner_of_system(user, system):
+        return f"You own {system.reference}: another committee member decides on its changes."
+    return ""
+
+
+def can_view_version(user, version: SystemVersion) -> bool:
+    return can_read_team(user, version.system.team_id)
+
+
 def register_rules() -> None:
     rules.register(
         AISystem, "view", rules.explained(can_view_system, "You cannot see this system.")
@@ -81,3 +112,11 @@ def register_rules() -> None:
         "archive",
         rules.explained(can_archive_system, "You cannot archive or restore this system."),
     )
+    # Material changes: recording a new version, and the committee's waiver of its review.
+    rules.register(AISystem, "record_version", why_cannot_record_version)
+    rules.register(
+        SystemVersion,
+        "view",
+        rules.explained(can_view_version, "You cannot see this system's versions."),
+    )
+    rules.register(SystemVersion, "waive", why_cannot_waive_version)

@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Max, Q, QuerySet
 
 from apps.accounts.models import Membership
-from apps.systems.models import AISystem
+from apps.systems.models import AISystem, SystemVersion
 
 
 def system_list(user) -> QuerySet[AISystem]:
@@ -65,3 +65,28 @@ def highest_residual_level(system) -> int | None:
     """The highest residual level among the system's live risks (not archived, not closed),
     asked of its risks through their relation (``Risk.objects.live()``)."""
     return system.risks.live().aggregate(level=Max("residual_level"))["level"]
+
+
+# --- Versions (material changes) ------------------------------------------------------------------
+def versions_of(system, limit: int | None = None):
+    """A system's recorded versions, newest first, with who recorded and decided them."""
+    versions = SystemVersion.objects.filter(system=system).select_related(
+        "recorded_by", "decided_by"
+    )
+    return versions[:limit] if limit is not None else versions
+
+
+def pending_versions(system):
+    """The system's versions still waiting for a change review, oldest first."""
+    return (
+        SystemVersion.objects.pending()
+        .filter(system=system)
+        .select_related("recorded_by")
+        .order_by("recorded_at", "pk")
+    )
+
+
+def version_detail(user):
+    return SystemVersion.objects.visible_to(user).select_related(
+        "system", "system__team", "recorded_by", "decided_by"
+    )

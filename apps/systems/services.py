@@ -19,8 +19,8 @@ from apps.accounts import permissions as roles
 from apps.core.audit import save_with_history
 from apps.core.concurrency import check_version
 from apps.core.models import GovernanceSettings, Level
-from apps.systems import permissions, selectors
-from apps.systems.models import AISystem, EUAIActTier
+from apps.systems import hooks, permissions, selectors, versions
+from apps.systems.models import AREAS_WITH_POINTS, AISystem, EUAIActTier
 
 # Fields a person fills in; everything else on AISystem is derived or bookkeeping.
 EDITABLE_FIELDS = [
@@ -86,6 +86,8 @@ def _validate(system: AISystem, *, check_owners=OWNER_FIELDS) -> None:
     chosen) able to read the system (:func:`~apps.systems.permissions.why_cannot_own`)."""
     if system.eu_ai_act_tier != EUAIActTier.HIGH_RISK:
         system.eu_ai_act_area = ""
+    if system.eu_ai_act_area not in AREAS_WITH_POINTS:
+        system.annex_iii_point = ""
     owner_errors: dict[str, list] = {}
     for field in check_owners:
         owner = getattr(system, field) if getattr(system, f"{field}_id") else None
@@ -100,6 +102,10 @@ def _validate(system: AISystem, *, check_owners=OWNER_FIELDS) -> None:
         raise
     if owner_errors:
         raise ValidationError(owner_errors)
+
+
+def _attname(name: str) -> str:
+    return AISystem._meta.get_field(name).attname
 
 
 def _assign(system: AISystem, data: dict[str, Any]) -> None:
@@ -120,6 +126,7 @@ def create_system(*, by, data: dict[str, Any], reason: str = "") -> AISystem:
     apply_derived_fields(system)
     _validate(system)
     save_with_history(system, by=by, reason=reason or "Registered")
+    hooks.facts_changed(systems=[system], changed=None, by=by, reason=reason or "Registered")
     return system
 
 
@@ -139,6 +146,7 @@ def update_system(
         raise PermissionDenied("You cannot edit this system.")
     data = check_version(system, expected_version, data)
     before = {name: getattr(system, f"{name}_id") for name in ("team", *OWNER_FIELDS)}
+    facts_before = {name: getattr(system, _attname(name)) for name in EDITABLE_FIELDS}
     _assign(system, data)
     moved = system.team_id != before["team"]
     if moved and not roles.can_write_team(by, system.team_id):
@@ -153,6 +161,13 @@ def update_system(
         ],
     )
     save_with_history(system, by=by, reason=reason or "Edited")
+    changed = {
+        name for name, value in facts_before.items() if getattr(system, _attname(name)) != value
+    }
+    hooks.facts_changed(systems=[system], changed=changed, by=by, reason=reason or "Edited")
+    # A new version typed on the form of a system with an approved plan is a material change,
+    # as if recorded with record_version (apps.systems.versions).
+    versions.record_edited_versions(system, before=facts_before, by=by, reason=reason)
     return system
 
 

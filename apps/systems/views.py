@@ -20,15 +20,16 @@ from apps.core.views.generic import (
     ObjectExportView,
     ObjectHistoryView,
     ObjectListView,
+    ObjectMixin,
     ObjectView,
     ParentCreateView,
     ServiceFormView,
 )
-from apps.systems import permissions, selectors, services
+from apps.systems import gate, permissions, selectors, services, versions
 from apps.systems.api.exports import SystemExporter
 from apps.systems.filters import SystemFilterSet
-from apps.systems.forms import AISystemForm
-from apps.systems.models import AISystem
+from apps.systems.forms import AISystemForm, RecordVersionForm, WaiveVersionForm
+from apps.systems.models import AISystem, SystemVersion
 
 
 class SystemListView(ObjectListView):
@@ -56,9 +57,14 @@ class SystemView(ObjectView):
 
     def get_extra_context(self):
         user, system = self.request.user, self.object
+        deployed = system.model_version or system.code_version
         return {
             "can_edit": permissions.can_edit_system(user, system),
             "can_archive": permissions.can_archive_system(user, system),
+            "can_record_version": permissions.can_edit_system(user, system),
+            "recent_versions": list(selectors.versions_of(system, limit=5)),
+            # The gate's answer for the version the record says is deployed.
+            "gate_answer": gate.evaluate_gate(system, deployed) if deployed else None,
         }
 
 
@@ -157,3 +163,80 @@ class SystemChildCreateView(ParentCreateView):
         }
         status = 200 if request.method in ("GET", "HEAD") else 400
         return render(request, "systems/choose_system.html", context, status=status)
+
+
+# --- Versions: material changes ------------------------------------------------------------------
+class RecordVersionView(ObjectMixin, ServiceFormView):
+    """A new model, training data, code or configuration version of the system: recorded as a
+    material change, which waits for a change review (:mod:`apps.systems.versions`)."""
+
+    model = AISystem
+    selector = staticmethod(selectors.system_detail)
+    record_name = "system"
+    action = "record_version"
+    template_name = "systems/record_version.html"
+    form_class = RecordVersionForm
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "system": self.object}
+
+    def check_with_service(self, form):
+        data = form.cleaned_data
+        versions.check_new_version(
+            system=self.object, kind=data.get("kind", ""), value=data.get("value", "x")
+        )
+
+    def perform(self, form):
+        return versions.record_version(
+            system=self.object, by=self.request.user, **form.service_data()
+        )
+
+    def get_success_message(self, record):
+        return (
+            f"{record.reference}: {record.get_kind_display().lower()} version “{record.value}” is "
+            f"recorded. The approved safety plan is stale for it until a change review is "
+            "approved (or the committee waives it)."
+        )
+
+    def get_success_url(self, record=None):
+        return self.object.get_absolute_url() + "#versions"
+
+
+class SystemVersionView(ObjectView):
+    model = SystemVersion
+    selector = staticmethod(selectors.version_detail)
+    record_name = "version"
+    template_name = "systems/version_detail.html"
+
+    def get_extra_context(self):
+        version = self.object
+        can_waive = version.is_pending and not permissions.why_cannot_waive_version(
+            self.request.user, version
+        )
+        return {"system": version.system, "can_waive": can_waive}
+
+
+class WaiveVersionView(ObjectMixin, ServiceFormView):
+    """The committee waives the change review of a recorded version, saying why (GET: the
+    confirmation with the reason to give; POST: the waiver)."""
+
+    model = SystemVersion
+    selector = staticmethod(selectors.version_detail)
+    record_name = "version"
+    action = "waive"
+    template_name = "systems/waive_version.html"
+    form_class = WaiveVersionForm
+
+    def perform(self, form):
+        return versions.waive_version(
+            version=self.object, by=self.request.user, reason=form.cleaned_data["reason"]
+        )
+
+    def get_success_message(self, record):
+        return (
+            f"{record.reference}: the change review is waived; the gate lets “{record.value}” "
+            "through."
+        )
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "system": self.object.system}

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.idp.servers import oidc_provider, saml_idp  # noqa: F401 (the single sign-on journey's)
+
 # Playwright's sync API runs an event loop in the test's thread; the ORM calls that the test makes
 # around it (fixtures, assertions) are still synchronous and safe here.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")

@@ -43,14 +43,19 @@ def test_an_export_job_runs_on_a_real_worker():
     for n in range(3):
         RiskFactory(system=AISystemFactory(team=member.team), title=f"Risk {n}")
     RiskFactory(title="Another team's risk")
-    previous = celery_app.conf.task_default_queue
+    previous = celery_app.conf.task_routes
     try:
         with real_worker() as queue:
-            celery_app.conf.task_default_queue = queue  # where start_export's .delay() goes
+            # Where the outbox's relay and the export's task go (normally their own queues).
+            celery_app.conf.task_routes = {"*": {"queue": queue}}
+            celery_app.amqp.flush_routes()
+            celery_app.amqp.__dict__.pop("router", None)
             job = start_export(user=member.user, kind="register_xlsx")  # queued on commit
             wait_for(lambda: job.refresh_from_db() or job.is_finished)
     finally:
-        celery_app.conf.task_default_queue = previous
+        celery_app.conf.task_routes = previous
+        celery_app.amqp.flush_routes()
+        celery_app.amqp.__dict__.pop("router", None)
 
     assert (job.status, job.progress, job.row_count) == (ExportStatus.DONE, 100, 3)
     assert job.file.storage.exists(job.file.name)

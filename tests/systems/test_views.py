@@ -30,6 +30,7 @@ def valid_form(team, owner, **overrides):
         "oversight_mode": "in_the_loop",
         "eu_ai_act_tier": "limited",
         "eu_ai_act_area": "",
+        "eu_ai_act_role": "deployer",
         "model_version": "gpt-x",
         "training_data_version": "",
         "code_version": "",

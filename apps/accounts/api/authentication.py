@@ -8,6 +8,18 @@ from rest_framework import authentication, exceptions
 from apps.accounts.services import authenticate_secret
 
 KEYWORDS = ("token", "bearer")
+MONITORING_ONLY = (
+    "This is a monitoring token: it may only post metric readings (POST /api/v1/readings/) "
+    "for the systems it names. Use a full token for anything else."
+)
+
+
+def accepts_monitoring_tokens(request) -> bool:
+    """Whether the endpoint answering ``request`` takes monitoring-scoped tokens: only a view
+    that says so (``accepts_monitoring_tokens = True``, the readings intake) does, so every
+    other endpoint, present or future, refuses them here, in one place."""
+    view = (getattr(request, "parser_context", None) or {}).get("view")
+    return bool(getattr(view, "accepts_monitoring_tokens", False))
 
 
 class APITokenAuthentication(authentication.BaseAuthentication):
@@ -29,6 +41,8 @@ class APITokenAuthentication(authentication.BaseAuthentication):
         token, refusal = authenticate_secret(secret)
         if token is None:
             raise exceptions.AuthenticationFailed(refusal)
+        if token.is_monitoring and not accepts_monitoring_tokens(request):
+            raise exceptions.PermissionDenied(MONITORING_ONLY)
         return token.user, token
 
     def authenticate_header(self, request):

@@ -56,6 +56,7 @@ class TokenSerializer(serializers.ModelSerializer):
             "url",
             "name",
             "hint",
+            "scope",
             "state",
             "created_at",
             "expires_at",

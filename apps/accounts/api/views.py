@@ -16,6 +16,7 @@ from apps.accounts.api.serializers import (
     TokenSerializer,
 )
 from apps.accounts.models import APIToken, Membership, Team
+from apps.accounts.second_factor import session_has_second_factor
 from apps.accounts.services import create_token, revoke_token
 from apps.core.api.viewsets import RecordViewSet
 
@@ -73,7 +74,11 @@ class TokenViewSet(
             )
         serializer = TokenCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        token, secret = create_token(user=request.user, **serializer.validated_data)
+        token, secret = create_token(
+            user=request.user,
+            second_factor=session_has_second_factor(request),
+            **serializer.validated_data,
+        )
         token.token = secret
         data = NewTokenSerializer(token, context=self.get_serializer_context()).data
         return Response(data, status=status.HTTP_201_CREATED)

@@ -4,7 +4,8 @@ An app describes an export once, as an :class:`Exporter` — its FilterSet, the 
 person may see, and its :class:`Column` s (name, database lookup, description, conversion) — and
 gets ``/api/v1/exports/<name>.csv``, ``.json`` and ``.xlsx``:
 
-* rows are read with ``values_list(...).iterator(chunk_size=…)``: never a model instance, never
+* rows are read with ``values_list(...)`` in chunks (:func:`apps.core.db.stream_rows`: a
+  server-side cursor, behind a pooler in transaction mode too): never a model instance, never
   the whole table in memory;
 * CSV and JSON are produced chunk by chunk into a ``StreamingHttpResponse``;
 * XLSX is written row by row by openpyxl's write-only workbook into a temporary file (the sheet
@@ -33,7 +34,7 @@ from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from django.db import DatabaseError, connection
+from django.db import DatabaseError, connections
 from django.db.models import Case, F, Func, QuerySet, Subquery, TextField, Value, When
 from django.http import FileResponse, StreamingHttpResponse
 from django.utils import timezone
@@ -42,6 +43,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 
+from apps.core import db
 from apps.core.api import sql_csv
 from apps.core.models import Level
 from apps.core.spreadsheets import neutralise_formula
@@ -315,7 +317,7 @@ class Exporter:
         converters = [column.convert for column in cls.columns]
         if local_dates:
             converters = [local_date if convert is iso else convert for convert in converters]
-        elif connection.vendor == "postgresql":
+        elif connections[queryset.db].vendor == "postgresql":
             as_text = {}
             for index, column in enumerate(cls.columns):
                 if column.type == "date-time" and column.convert is iso:
@@ -323,7 +325,7 @@ class Exporter:
                     sources[index] = f"_text_{index}"
                     converters[index] = iso_from_utc_text
             queryset = queryset.annotate(**as_text)
-        rows = queryset.values_list(*sources).iterator(chunk_size=chunk_size or CHUNK_SIZE)
+        rows = db.stream_rows(queryset.values_list(*sources), chunk_size or CHUNK_SIZE)
         return rows, converters
 
     @classmethod
@@ -543,7 +545,11 @@ def export_response(exporter: type[Exporter], queryset: QuerySet, file_format: s
     filename = f"{exporter.name}-{stamp}.{file_format}"
     if file_format == "csv":
         select = sql_csv.copy_select(exporter, queryset)  # PostgreSQL writes it if it can
-        chunks = sql_csv.copy_csv(exporter, select) if select else csv_lines(exporter, queryset)
+        chunks = (
+            sql_csv.copy_csv(exporter, select, using=queryset.db)
+            if select
+            else csv_lines(exporter, queryset)
+        )
         response = StreamingHttpResponse(sealed_csv(chunks))
     elif file_format == "json":
         response = StreamingHttpResponse(json_chunks(exporter, queryset))

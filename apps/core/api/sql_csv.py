@@ -19,7 +19,7 @@ import io
 from collections.abc import Callable, Generator
 
 from django.core.exceptions import EmptyResultSet
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import F, Func, Value
 from django.db.models.fields import TextField
 
@@ -129,6 +129,7 @@ def column_expression(column):
 def copy_select(exporter, queryset) -> str | None:
     """The export's SELECT, every value already its CSV cell, as SQL text; ``None`` unless the
     database is PostgreSQL and every column has an SQL form."""
+    connection = connections[queryset.db]
     if connection.vendor != "postgresql":
         return None
     expressions = [column_expression(column) for column in exporter.columns]
@@ -137,7 +138,7 @@ def copy_select(exporter, queryset) -> str | None:
     names = [f"_csv_{index}" for index in range(len(expressions))]
     select = queryset.annotate(**dict(zip(names, expressions, strict=True))).values_list(*names)
     try:
-        sql, params = select.query.sql_with_params()
+        sql, params = select.query.get_compiler(connection=connection).as_sql()
     except EmptyResultSet:  # nothing can match (e.g. someone in no team): the header alone
         return None
     import psycopg  # PostgreSQL only
@@ -150,9 +151,16 @@ def copy_select(exporter, queryset) -> str | None:
 BLOCK_BYTES = 64 * 1024
 
 
-def copy_csv(exporter, select: str) -> Generator[str | bytes, None, int]:
+def copy_csv(
+    exporter, select: str, *, using: str = DEFAULT_DB_ALIAS
+) -> Generator[str | bytes, None, int]:
     """The CSV: a BOM and the header, then what PostgreSQL's COPY writes, in blocks of about
-    :data:`BLOCK_BYTES`. Returns the number of rows PostgreSQL wrote (its ``COPY n``)."""
+    :data:`BLOCK_BYTES`, on the connection of ``using`` (the queryset's database). Returns the
+    number of rows PostgreSQL wrote (its ``COPY n``).
+
+    ``COPY`` is one statement, in its own transaction: right behind a pooler in transaction
+    mode too (the SELECT's values are in its text, no prepared statement)."""
+    connection = connections[using]
     header = io.StringIO()
     csv.writer(header, lineterminator="\n").writerow(exporter.header())
     yield "\ufeff" + header.getvalue()  # BOM: spreadsheets then read UTF-8

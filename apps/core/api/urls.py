@@ -25,6 +25,9 @@ API_MODULES = [
     "apps.risks.api.urls",
     "apps.mitigations.api.urls",
     "apps.incidents.api.urls",
+    "apps.compliance.api.urls",
+    "apps.monitoring.api.urls",
+    "apps.evaluations.api.urls",
     "apps.reviews.api.urls",
 ]
 

@@ -16,7 +16,7 @@ from rest_framework.response import Response
 from rest_framework.reverse import reverse
 from rest_framework.views import APIView
 
-from apps.core import rules, selectors
+from apps.core import replica, rules, selectors
 from apps.core.api.exports import FORMATS, Exporter, export_response
 from apps.core.api.permissions import GlobalReadPermission
 from apps.core.api.serializers import AuditEventSerializer
@@ -113,6 +113,10 @@ class AuditLogViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     def get_queryset(self):
         return selectors.audit_events()
 
+    def list(self, request, *args, **kwargs):
+        with replica.reading_for(request.user):  # auditors read from the replica, if any
+            return super().list(request, *args, **kwargs)
+
 
 # --- Exports -------------------------------------------------------------------------------------
 class FirstRendererNegotiation(BaseContentNegotiation):
@@ -156,7 +160,9 @@ class ExportViewSet(viewsets.GenericViewSet):
         )
         if not filterset.is_valid():
             raise ValidationError(filterset.errors)
-        return export_response(self.exporter, filterset.qs, self.file_format)
+        # Auditors' exports are read from the replica when there is one (apps.core.replica).
+        rows = filterset.qs.using(replica.alias_for(request.user))
+        return export_response(self.exporter, rows, self.file_format)
 
 
 def export_view(exporter: type[Exporter], file_format: str):

@@ -38,7 +38,7 @@ from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from apps.core import rules
+from apps.core import replica, rules
 from apps.core import selectors as core_selectors
 from apps.core.api.exceptions import (
     Conflict,
@@ -145,6 +145,10 @@ class RecordViewSet(
     # --- write access to one record (asked by RecordPermission) ---
     def may_change(self, user, obj) -> bool:
         return rules.allows(user, "change", obj)
+
+    def list(self, request, *args, **kwargs):
+        with replica.reading_for(request.user):  # auditors read from the replica, if any
+            return super().list(request, *args, **kwargs)
 
     def retrieve(self, request, *args, **kwargs):
         obj = self.get_object()

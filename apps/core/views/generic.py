@@ -41,7 +41,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.views import View
 from django.views.generic import FormView, ListView, TemplateView
 
-from apps.core import panels, rules
+from apps.core import panels, replica, rules
 from apps.core import selectors as core_selectors
 from apps.core.concurrency import EditConflict
 from apps.core.ids import parse_id
@@ -166,6 +166,41 @@ class ObjectView(ObjectMixin, TemplateView):
         context.update(panels.render_context(self.request, self.object))
         context.update(self.get_extra_context())
         return context
+
+
+class DecisionView(ObjectView):
+    """A request the committee decides (a risk's acceptance, an obligation's exception):
+    everyone who may see it reads it; one who may decide gets the decision form (``form``) and
+    POSTs the decision, which the subclass's :meth:`decide` hands to its service."""
+
+    post_action = "decide"
+    decision_form_class: type[forms.Form]
+
+    def decide(self, record, *, by, approve: bool, comment: str):
+        """Record the decision through the app's service; return the decided record."""
+        raise NotImplementedError
+
+    def get_context_data(self, **kwargs):
+        kwargs.setdefault("form", self.decision_form_class())
+        return super().get_context_data(**kwargs)
+
+    def post(self, request, *args, **kwargs):
+        form = self.decision_form_class(request.POST)
+        if form.is_valid():
+            try:
+                record = self.decide(
+                    self.object,
+                    by=request.user,
+                    approve=form.cleaned_data["decision"] == "approve",
+                    comment=form.cleaned_data["comment"],
+                )
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                status = record.get_status_display().lower()
+                messages.success(request, f"{record.reference} is {status}.")
+                return redirect(record.get_absolute_url())
+        return self.render_to_response(self.get_context_data(form=form), status=400)
 
 
 class PaginationMixin:
@@ -322,7 +357,9 @@ class ObjectExportView(LoginRequiredMixin, View):
         filterset_class = self.filterset_class or self.exporter.filterset_class
         queryset = self.exporter.get_queryset(request.user)
         filterset = filterset_class(request.GET, queryset=queryset, request=request)
-        return export_response(self.exporter, filterset.qs, self.file_format)
+        # Auditors' exports are read from the replica when there is one (apps.core.replica).
+        rows = filterset.qs.using(replica.alias_for(request.user))
+        return export_response(self.exporter, rows, self.file_format)
 
 
 # --- Writing --------------------------------------------------------------------------------------

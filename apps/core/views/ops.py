@@ -40,4 +40,4 @@ def metrics(request):
         return _refusal(401, "Send Authorization: Bearer <METRICS_TOKEN>, or sign in as staff.\n")
     elif not (request.user.is_active and request.user.is_staff):
         return _refusal(403, "Only staff read the metrics.\n")
-    return HttpResponse(core_metrics.render(core_metrics.collect()), content_type=CONTENT_TYPE)
+    return HttpResponse(core_metrics.exposition(), content_type=CONTENT_TYPE)

@@ -9,6 +9,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 
 from apps.core import services as core_services
+from apps.core.forms import EvidenceForm
 from apps.core.ids import parse_id
 from apps.core.views.generic import (
     ObjectActionView,
@@ -21,7 +22,7 @@ from apps.core.views.generic import (
 from apps.mitigations import permissions, selectors, services
 from apps.mitigations.api.exports import MitigationExporter
 from apps.mitigations.filters import MitigationFilterSet
-from apps.mitigations.forms import EvidenceForm, MitigationForm, StatusForm
+from apps.mitigations.forms import MitigationForm, StatusForm
 from apps.mitigations.models import Mitigation
 from apps.mitigations.panels import status_actions
 from apps.mitigations.views.risk_panel import panel_response

@@ -14,10 +14,10 @@ from django.urls import reverse
 from django.views import View
 from django.views.generic import TemplateView
 
+from apps.core.forms import EvidenceForm
 from apps.core.models import Evidence
 from apps.core.views.evidence import evidence_file_response
 from apps.core.views.generic import ObjectActionView, ObjectMixin, ServiceFormView
-from apps.mitigations.forms import EvidenceForm
 from apps.reviews import permissions, selectors, services
 from apps.reviews.forms import ChecklistItemForm
 from apps.reviews.models import ChecklistItem, ChecklistKey

@@ -6,11 +6,14 @@ an untreated Critical risk) is shown on the form.
 
 from __future__ import annotations
 
+from django.utils.functional import cached_property
+
 from apps.core.views.generic import ServiceFormView
 from apps.reviews import selectors, services
 from apps.reviews.forms import SubmitPlanForm
 from apps.reviews.models import ReviewKind, ReviewSettings, ReviewStatus
 from apps.reviews.views.plans import SystemPlanPage
+from apps.systems import selectors as system_selectors
 
 
 class SubmitPlanView(SystemPlanPage, ServiceFormView):
@@ -27,13 +30,23 @@ class SubmitPlanView(SystemPlanPage, ServiceFormView):
         return kwargs
 
     def get_initial(self):
-        """A system with an approved plan is due its periodic review; otherwise the initial one."""
+        """A system with an approved plan is due its periodic review, or a change review when
+        new versions wait for one; otherwise the initial one."""
         has_approved = self.object.reviews.filter(status=ReviewStatus.APPROVED).exists()
-        return {"kind": ReviewKind.PERIODIC if has_approved else ReviewKind.INITIAL}
+        if not has_approved:
+            return {"kind": ReviewKind.INITIAL}
+        if self.request.GET.get("kind") == ReviewKind.CHANGE or self.pending_versions:
+            return {"kind": ReviewKind.CHANGE}
+        return {"kind": ReviewKind.PERIODIC}
+
+    @cached_property
+    def pending_versions(self):
+        return list(system_selectors.pending_versions(self.object))
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["status"] = selectors.plan_status(self.object)
+        context["pending_versions"] = self.pending_versions
         context["checklist"] = selectors.checklist_of(self.object)
         # Too few committee members may review this plan: say so (and who fixes it) up front.
         context["reviewer_shortage"] = services.reviewer_shortage(

@@ -4,19 +4,18 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.views import View
 
 from apps.core import rules
 from apps.core.views.generic import (
+    DecisionView,
     ObjectActionView,
     ObjectHistoryView,
     ObjectListView,
     ObjectMixin,
-    ObjectView,
     ServiceFormView,
-    add_service_errors,
 )
 from apps.risks import permissions, selectors, services
 from apps.risks.filters import AcceptanceFilterSet
@@ -56,14 +55,14 @@ class AcceptanceListView(ObjectListView):
         return {"can_expire": permissions.can_run_expiry(self.request.user)}
 
 
-class AcceptanceView(ObjectView):
+class AcceptanceView(DecisionView):
     """Everyone who may see the risk reads the request; a committee member who may decide gets
     the decision form, and POSTs the decision."""
 
     model = RiskAcceptance
     selector = staticmethod(selectors.acceptance_list)
     record_name = "acceptance"
-    post_action = "decide"
+    decision_form_class = AcceptanceDecisionForm
     template_name = "risks/acceptance_detail.html"
 
     def get_extra_context(self):
@@ -71,31 +70,13 @@ class AcceptanceView(ObjectView):
         pending = acceptance.status == AcceptanceStatus.PENDING
         return {
             "risk": acceptance.risk,
+            "pending": pending,
             "can_decide": pending and permissions.can_decide_acceptance(user, acceptance),
             "can_withdraw": pending and permissions.can_withdraw_acceptance(user, acceptance),
         }
 
-    def get_context_data(self, **kwargs):
-        kwargs.setdefault("form", AcceptanceDecisionForm())
-        return super().get_context_data(**kwargs)
-
-    def post(self, request, *args, **kwargs):
-        form = AcceptanceDecisionForm(request.POST)
-        if form.is_valid():
-            try:
-                acceptance = services.decide_acceptance(
-                    acceptance=self.object,
-                    by=request.user,
-                    approve=form.cleaned_data["decision"] == "approve",
-                    comment=form.cleaned_data["comment"],
-                )
-            except ValidationError as error:
-                add_service_errors(form, error)
-            else:
-                status = acceptance.get_status_display().lower()
-                messages.success(request, f"{acceptance.reference} is {status}.")
-                return redirect(acceptance.get_absolute_url())
-        return self.render_to_response(self.get_context_data(form=form), status=400)
+    def decide(self, record, **decision):
+        return services.decide_acceptance(acceptance=record, **decision)
 
 
 class AcceptanceWithdrawView(ObjectActionView):

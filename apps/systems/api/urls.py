@@ -5,6 +5,7 @@ from apps.systems.api.exports import SystemExporter
 
 router = SimpleRouter()
 router.register("systems", views.SystemViewSet, basename="system")
+router.register("system-versions", views.SystemVersionViewSet, basename="system-version")
 
 exporters = [SystemExporter]
 urlpatterns = router.urls

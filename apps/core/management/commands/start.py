@@ -10,7 +10,8 @@ without it every page is a 500. This command runs the migrations, then collects 
 files if their sources changed since the last collection (the Docker image collects them at
 build, so a container's start only checks), then replaces itself with gunicorn, which thus
 receives the container's signals. On PostgreSQL, web processes starting together take turns
-for the first two steps (an advisory lock).
+for the first two steps (an advisory lock, held by a transaction of its own connection: right
+behind a pooler in transaction mode too, see :class:`apps.core.db.TransactionLock`).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, connections
 
 from apps.core import static_files
+from apps.core.db import TransactionLock
 
 # pg_advisory_lock key: "ARR start" — any constant shared by every process of the app.
 START_LOCK_KEY = 0x41525253
@@ -37,13 +39,12 @@ def start_lock() -> Iterator[None]:
     if connection.vendor != "postgresql":
         yield
         return
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_lock(%s)", [START_LOCK_KEY])
+    lock = TransactionLock(START_LOCK_KEY)
+    lock.acquire(wait=True)
     try:
         yield
     finally:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_unlock(%s)", [START_LOCK_KEY])
+        lock.release()
 
 
 def positive(value: str) -> int:

@@ -11,8 +11,12 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from apps.accounts.models import Membership, Team, User
+from apps.accounts.services import configure_sign_in
 from apps.core.models import GovernanceSettings
+from apps.demo.compliance import seed_demo_compliance
+from apps.demo.evaluations import seed_demo_evaluations
 from apps.demo.incidents import seed_demo_incidents
+from apps.demo.monitoring import seed_demo_metrics
 from apps.demo.reviews import seed_demo_reviews
 from apps.demo.risks import seed_demo_risks
 from apps.systems import services as system_services
@@ -471,15 +475,32 @@ class Command(BaseCommand):
             GovernanceSettings.load()
             teams = self._teams()
             people = self._people(teams)
+            # The demo accounts sign in with the published password alone: no second factor is
+            # asked of its administrator and committee members (README: Demo accounts).
+            configure_sign_in(
+                by=None,
+                reason="Demo data: no second factor asked of the demo accounts",
+                password_sign_in=True,
+                mfa_administrators=False,
+                mfa_committee_members=False,
+                mfa_auditors=False,
+                mfa_contributors=False,
+                mfa_viewers=False,
+            )
             created = self._systems(teams, people)
             risks_added = seed_demo_risks(people)
             seed_demo_reviews(people)
             incidents_added = seed_demo_incidents(people)
+            metrics_added = seed_demo_metrics(people)
+            runs_added = seed_demo_evaluations(people)
+            obligations = seed_demo_compliance(people)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo organisation ready: {len(teams)} teams, {len(people)} accounts, "
                 f"{created} new AI systems ({AISystem.objects.count()} in all), "
-                f"{risks_added} new risks, {incidents_added} new incidents."
+                f"{risks_added} new risks, {incidents_added} new incidents, "
+                f"{metrics_added} new monitored metrics, {runs_added} new evaluation runs, "
+                f"{obligations} obligations that apply."
             )
         )
         self.stdout.write(f"Every demo account's password is: {DEMO_PASSWORD}")
