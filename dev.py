@@ -169,8 +169,10 @@ def runs_everything(pytest_args: list[str]) -> bool:
 def pytest_command(pytest_args: list[str]) -> list[str]:
     """The whole suite on every core (four processes at most; pytest-xdist, each with its own
     test database), or what the arguments choose, as they ask. Not --dist worksteal: a stolen
-    test may then run after a transactional one has emptied the tables."""
-    parallel = ["-n", str(min(4, os.cpu_count() or 1))] if runs_everything(pytest_args) else []
+    test may then run after a transactional one has emptied the tables. --dist loadgroup: the
+    tests of a module with an expensive module fixture share one process (tests/conftest.py)."""
+    processes = str(min(4, os.cpu_count() or 1))
+    parallel = ["-n", processes, "--dist", "loadgroup"] if runs_everything(pytest_args) else []
     return [str(PYTHON), "-m", "pytest", *parallel, *pytest_args]
 
 

@@ -17,10 +17,12 @@ urlpatterns = [
     path("mitigations/", include("apps.mitigations.urls")),
     path("reviews/", include("apps.reviews.urls")),
     path("incidents/", include("apps.incidents.urls")),
+    path("concerns/", include("apps.concerns.urls")),
     path("evaluations/", include("apps.evaluations.urls")),
     path("monitoring/", include("apps.monitoring.urls")),
     path("compliance/org/", include("apps.compliance.urls_org")),  # SoA, dashboard
     path("compliance/", include("apps.compliance.urls")),  # obligations, catalogues
+    path("literacy/", include("apps.literacy.urls")),  # AI literacy (EU AI Act Art. 4)
     path("api/v1/", include("apps.core.api.urls")),
     path("exports/", include("apps.exports.urls")),
     path("", include("apps.reminders.urls")),  # notifications/

@@ -39,6 +39,21 @@ def pytest_configure(config):
     fuzzing.configure(deep=config.getoption("--deep"))
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items):
+    """With several processes (``--dist loadgroup``, as ``dev.py test`` runs them), the tests of
+    a module that shares an expensive module fixture (the demo organisation, every page
+    rendered, a cluster started) all go to one process, which sets the fixture up once."""
+    for item in items:
+        definitions = getattr(item, "_fixtureinfo", None)
+        if definitions and any(
+            fixture.scope == "module"
+            for fixtures in definitions.name2fixturedefs.values()
+            for fixture in fixtures
+        ):
+            item.add_marker(pytest.mark.xdist_group(item.module.__name__))
+
+
 @pytest.fixture(scope="session")
 def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
     """Each test run gets test databases of its own (``test_<name>[_gw0]_p<pid>``), so that two

@@ -173,6 +173,19 @@ class IncidentFactory(DjangoModelFactory):
             self.save(update_fields=["uncatalogued"])
 
 
+class ConcernFactory(DjangoModelFactory):
+    """A concern raised by a person of the system's team, waiting for triage (as the service
+    writes it, without its notification). ``is_anonymous=True`` for an anonymous one."""
+
+    class Meta:
+        model = "concerns.Concern"
+
+    system = factory.SubFactory(AISystemFactory)
+    summary = factory.Sequence(lambda n: f"Concern {n}")
+    description = "The assistant answered a customer in a language they do not speak."
+    raised_by = factory.SubFactory(UserFactory)
+
+
 # --- Reviews ------------------------------------------------------------------------------------
 class ChecklistItemFactory(DjangoModelFactory):
     """A deployment checklist item (pass ``status="done"`` with evidence added by the test)."""
@@ -369,6 +382,40 @@ class ObligationExceptionFactory(DjangoModelFactory):
     reason = "The conformity assessment is booked; the system stays in a closed pilot meanwhile."
     expires_on = factory.LazyFunction(lambda: datetime.date.today() + datetime.timedelta(days=90))
     requested_by = factory.SelfAttribute("obligation.system.business_owner")
+
+
+# --- AI literacy (apps.literacy) ------------------------------------------------------------------
+class TrainingFactory(DjangoModelFactory):
+    """An AI-literacy training that counts for a year."""
+
+    class Meta:
+        model = "literacy.Training"
+
+    name = factory.Sequence(lambda n: f"AI literacy essentials {n}")
+    kind = "ai_literacy"
+    validity_months = 12
+
+
+class TrainingRequirementFactory(DjangoModelFactory):
+    class Meta:
+        model = "literacy.TrainingRequirement"
+
+    training = factory.SubFactory(TrainingFactory)
+    audience = "everyone"
+
+
+class TrainingCompletionFactory(DjangoModelFactory):
+    """A completion recorded by an administrator, its expiry derived from the training."""
+
+    class Meta:
+        model = "literacy.TrainingCompletion"
+
+    person = factory.SubFactory(UserFactory)
+    training = factory.SubFactory(TrainingFactory)
+    completed_on = factory.LazyFunction(lambda: timezone.localdate() - datetime.timedelta(days=10))
+    expires_on = factory.LazyAttribute(lambda o: o.training.expiry_for(o.completed_on))
+    source = "recorded"
+    recorded_by = factory.SubFactory(UserFactory, is_superuser=True)
 
 
 # --- Signing in (apps.accounts) -------------------------------------------------------------------

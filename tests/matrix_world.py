@@ -26,6 +26,7 @@ from django.urls import reverse
 
 from apps.accounts.models import Membership, SignedInSession
 from apps.accounts.services import create_token
+from apps.concerns import services as concern_services
 from apps.core import services as core_services
 from apps.core.models import Evidence
 from apps.evaluations import services as evaluation_services
@@ -50,6 +51,7 @@ from tests.factories import (
     RiskFactory,
     TeamFactory,
     TestCaseFactory,
+    TrainingCompletionFactory,
     UserFactory,
     current_requirement,
 )
@@ -65,6 +67,7 @@ SIDED = {
     "mitigation",
     "mitigation_evidence",
     "incident",
+    "concern",
     "review",
     "version",
     "decision",
@@ -84,8 +87,10 @@ SIDED = {
     "obligation",
     "obligation_evidence",
     "obligation_exception",
+    "person",
+    "training_completion",
 }
-PERSONAL = {"token", "notification", "export_job", "session"}
+PERSONAL = {"token", "notification", "export_job", "session", "person", "training_completion"}
 
 
 @dataclass(frozen=True)
@@ -133,6 +138,13 @@ def _team_records(team, owner, submitter, committee_member, second_reviewer, *, 
     )
     incident = IncidentFactory(
         system=system, title=f"{name}: a refund policy invented", materialised_risks=[risk]
+    )
+    # A concern raised by the team's owner, with an attachment (not anonymous, not triaged).
+    concern = concern_services.raise_concern(
+        system=system,
+        by=owner,
+        data={"summary": f"{name}: answers in the wrong language", "description": "Seen twice."},
+        attachment=_upload(),
     )
     metric = MetricFactory(system=system, name=f"{name}: answer error rate", watched_risks=[risk])
     breach = BreachFactory(metric=metric)
@@ -186,6 +198,7 @@ def _team_records(team, owner, submitter, committee_member, second_reviewer, *, 
         "mitigation": mitigation,
         "mitigation_evidence": mitigation_evidence,
         "incident": incident,
+        "concern": concern,
         "metric": metric,
         "breach": breach,
         "review": review,
@@ -217,6 +230,8 @@ def _personal_records(user) -> dict:
         user=user, session_key=f"matrix-{user.pk}", user_agent="Matrix browser"
     )
     return {
+        "person": user,
+        "training_completion": TrainingCompletionFactory(person=user, recorded_by=user),
         "token": token,
         "notification": notification,
         "export_job": export_job,
@@ -241,6 +256,18 @@ def _soa_records(submitter) -> dict:
         "soa_entry": SoAEntry.objects.get(requirement=controls[0]).pk,
         "soa_version": version.pk,
     }
+
+
+def _delegation(holder, delegate):
+    """The committee member holds a seat and has named a delegate for a later leave (not in
+    force: the world's reviews are decided as if nobody were away)."""
+    from apps.reviews.models import Seat, SeatHolding
+
+    SeatHolding.objects.create(seat=Seat.objects.get(slug="legal-counsel"), holder=holder)
+    starts = datetime.date.today() + datetime.timedelta(days=30)
+    return review_services.create_delegation(
+        by=holder, delegate=delegate, starts_on=starts, ends_on=starts, reason="Leave"
+    )
 
 
 # Every record of the other team (and the team itself) is named with this word: a page or an
@@ -311,6 +338,7 @@ class World:
             "catalogue": requirement.catalogue_id,
         }
         self.shared.update(_soa_records(second_reviewer))
+        self.shared["delegation"] = _delegation(committee_member, second_reviewer).pk
         self.sessions = {}
         for role, user in self.users.items():
             client = Client()

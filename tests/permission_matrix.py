@@ -92,6 +92,11 @@ def api(**spec) -> Entry:
     return Entry(expected=methods, **spec)
 
 
+# AI literacy: the organisation's page is read by those who read every team.
+LITERACY_READ = "login | 403 | 403 | 200 | 200 | 200"
+LITERACY_READ_ONLY = "login | 403 | 403 | 405 | 405 | 405"
+ADMIN_ONLY = "login | 403 | 403 | 403 | 403 | 200"
+
 # The Statement of Applicability: the organisation's, read by those who read every team.
 SOA_READ = "login | 403 | 403 | 200 | 200 | 200"
 SOA_READ_ONLY = "login | 403 | 403 | 405 | 405 | 405"
@@ -133,6 +138,15 @@ INCIDENT_BODY = {
     "description": "Somebody tried to write where they may not.",
     "severity": 3,
     "detected_at": "2025-01-06T10:00:00Z",
+}
+CONCERN = {"pk": "@concern"}
+CONCERN_RAISE = "login | 200/404 | 200/404 | 200 | 403 | 200"
+CONCERN_READ = "login | 404/404 | 200/404 | 200 | 200 | 200"
+CONCERN_TRIAGE = "login | 404/404 | 200/404 | 403 | 403 | 200"
+CONCERN_BODY = {
+    "system": "@system",
+    "summary": "A concern raised by the permission matrix",
+    "description": "Somebody saw something.",
 }
 METRIC = {"pk": "@metric"}
 METRIC_BODY = {
@@ -343,6 +357,18 @@ MATRIX: dict[str, Entry] = {
         kwargs=REVIEW,
     ),
     "reviews:history": page(GET=TEAM_READ, POST=NOT_ALLOWED, kwargs=REVIEW),
+    # Committee seats: a holder's delegates (the committee member has named one)
+    "reviews:delegations": page(
+        GET="login | 403 | 403 | 200 | 403 | 403", POST="login | 403 | 403 | 405 | 403 | 403"
+    ),
+    "reviews:delegation_create": page(
+        GET="login | 403 | 403 | 200 | 403 | 403", POST="login | 403 | 403 | 200 | 403 | 403"
+    ),
+    "reviews:delegation_end": page(
+        GET=NOT_ALLOWED,
+        POST="login | 404 | 404 | 302 | 404 | 404",  # the holder's own only
+        kwargs={"pk": "@delegation"},
+    ),
     "reviews:plan": page(GET=TEAM_READ, POST=NOT_ALLOWED, kwargs=PLAN),
     "reviews:plan_pdf": page(GET=TEAM_READ, POST=NOT_ALLOWED, kwargs=PLAN),
     "reviews:submit": page(GET=TEAM_FORM, POST=TEAM_FORM, kwargs=PLAN),
@@ -384,6 +410,27 @@ MATRIX: dict[str, Entry] = {
         GET=TEAM_NOT_ALLOWED, POST=TEAM_ACTION_302, kwargs={"pk": "@incident", "risk_pk": "@risk"}
     ),
     "incidents:add_follow_up": page(GET=TEAM_NOT_ALLOWED, POST=TEAM_ACTION_400, kwargs=INCIDENT),
+    # Concerns: anyone who sees the system raises one (never auditors); the raiser, the team's
+    # contributors and global readers read it (the world's concern was raised by the own team's
+    # contributor: its viewer does not see it); the team's contributors triage it.
+    "concerns:list": page(GET=SIGNED_IN, POST=NOT_ALLOWED),
+    "concerns:export": page(GET=SIGNED_IN, POST=NOT_ALLOWED),
+    "concerns:create": page(GET=CONCERN_RAISE, POST=CONCERN_RAISE, query={"system": "@system"}),
+    "concerns:detail": page(GET=CONCERN_READ, POST=NOT_ALLOWED, kwargs=CONCERN),
+    "concerns:history": page(GET=CONCERN_READ, POST=NOT_ALLOWED, kwargs=CONCERN),
+    "concerns:attachment": page(GET=CONCERN_READ, POST=NOT_ALLOWED, kwargs=CONCERN),
+    "concerns:to_risk": page(GET=CONCERN_TRIAGE, POST=CONCERN_TRIAGE, kwargs=CONCERN),
+    "concerns:to_incident": page(GET=CONCERN_TRIAGE, POST=CONCERN_TRIAGE, kwargs=CONCERN),
+    "concerns:link": page(
+        GET="login | 404/404 | 405/404 | 403 | 403 | 405",
+        POST="login | 404/404 | 302/404 | 403 | 403 | 302",
+        kwargs=CONCERN,
+    ),
+    "concerns:close": page(
+        GET="login | 404/404 | 405/404 | 403 | 403 | 405",
+        POST="login | 404/404 | 302/404 | 403 | 403 | 302",
+        kwargs=CONCERN,
+    ),
     # Monitored metrics, their readings and breaches
     "monitoring:list": page(GET=SIGNED_IN, POST=NOT_ALLOWED),
     "monitoring:export": page(GET=SIGNED_IN, POST=NOT_ALLOWED),
@@ -454,6 +501,22 @@ MATRIX: dict[str, Entry] = {
     "core:audit_log_export_json": page(
         GET="login | 403 | 403 | 200 | 200 | 200", POST="login | 403 | 403 | 405 | 405 | 405"
     ),
+    # AI literacy: the organisation's gaps for global readers; a person's own trainings (anyone's
+    # for global readers); a completion declared by oneself, recorded or imported by an
+    # administrator; auditors write nothing.
+    "literacy:overview": page(GET=LITERACY_READ, POST=LITERACY_READ_ONLY),
+    "literacy:export": page(GET=LITERACY_READ, POST=LITERACY_READ_ONLY),
+    "literacy:trainings": page(GET=SIGNED_IN, POST=NOT_ALLOWED),
+    "literacy:mine": page(GET=SIGNED_IN, POST=NOT_ALLOWED),
+    "literacy:person": page(GET=TEAM_READ, POST=NOT_ALLOWED, kwargs={"pk": "@person"}),
+    "literacy:completion": page(
+        GET=TEAM_LINK, POST=NOT_ALLOWED, kwargs={"pk": "@training_completion"}
+    ),
+    "literacy:record": page(
+        GET="login | 200 | 200 | 200 | 403 | 200", POST="login | 200 | 200 | 200 | 403 | 200"
+    ),
+    "literacy:import": page(GET=ADMIN_ONLY, POST="login | 403 | 403 | 403 | 403 | 400"),
+    "literacy:import_template": page(GET=ADMIN_ONLY, POST="login | 403 | 403 | 403 | 403 | 405"),
     "core:healthz": page(GET=PUBLIC, POST=NOBODY),
     # Readiness: the database and Redis answer (tests/core/test_health.py takes them away).
     "core:readiness": page(GET=PUBLIC, POST=NOBODY),
@@ -586,6 +649,7 @@ MATRIX: dict[str, Entry] = {
             "risks",
             "mitigations",
             "incidents",
+            "concerns",
             "metrics",
             "test-cases",
             "evaluation-runs",
@@ -694,6 +758,31 @@ MATRIX: dict[str, Entry] = {
         data=VERSION_READ,
     ),
     "api:incident-history": api(GET=API_TEAM_READ, POST=API_READ_ONLY, kwargs=INCIDENT),
+    "api:concern-list": api(
+        GET=API_SIGNED_IN, POST="401 | 201/400 | 201/400 | 201 | 403 | 201", data=CONCERN_BODY
+    ),
+    "api:concern-detail": api(
+        GET="401 | 404/404 | 200/404 | 200 | 200 | 200",
+        PATCH=API_READ_ONLY,
+        DELETE=API_READ_ONLY,
+        kwargs=CONCERN,
+    ),
+    "api:concern-history": api(
+        GET="401 | 404/404 | 200/404 | 200 | 200 | 200", POST=API_READ_ONLY, kwargs=CONCERN
+    ),
+    # A triage says which version it read; an empty answer or no record is a 400.
+    "api:concern-close": api(
+        GET=API_NOT_ALLOWED,
+        POST="401 | 404/404 | 400/404 | 403 | 403 | 400",
+        kwargs=CONCERN,
+        data=VERSION_READ,
+    ),
+    "api:concern-link": api(
+        GET=API_NOT_ALLOWED,
+        POST="401 | 404/404 | 400/404 | 403 | 403 | 400",
+        kwargs=CONCERN,
+        data=VERSION_READ,
+    ),
     "api:metric-list": api(GET=API_SIGNED_IN, POST=API_TEAM_CREATE, data=METRIC_BODY),
     "api:metric-detail": api(
         GET=API_TEAM_READ,
@@ -759,6 +848,17 @@ MATRIX: dict[str, Entry] = {
         data=VERSION_READ,
     ),
     "api:obligation-history": api(GET=API_TEAM_READ, POST=API_READ_ONLY, kwargs=OBLIGATION),
+    # Training completions: read-only; everyone's for global readers, one's own for the others.
+    "api:training-completion-list": api(GET=API_SIGNED_IN, POST=API_READ_ONLY),
+    "api:training-completion-detail": api(
+        GET=API_TEAM_READ,
+        PATCH=API_READ_ONLY,
+        DELETE=API_READ_ONLY,
+        kwargs={"pk": "@training_completion"},
+    ),
+    "api:training-completion-history": api(
+        GET=API_TEAM_READ, POST=API_READ_ONLY, kwargs={"pk": "@training_completion"}
+    ),
     "api:audit-event-list": api(
         GET="401 | 403 | 403 | 200 | 200 | 200", POST="401 | 403 | 403 | 405 | 405 | 405"
     ),
@@ -926,6 +1026,10 @@ ARCHIVED: dict[str, dict[str, str]] = {
     "incidents:link_risk": {"POST": ARCHIVED_PAGE},
     "incidents:raise_likelihood": {"POST": ARCHIVED_PAGE},
     "incidents:add_follow_up": {"POST": ARCHIVED_PAGE},
+    "concerns:create": {"GET": ARCHIVED_PAGE, "POST": ARCHIVED_PAGE},
+    "concerns:to_risk": {"GET": "login | 404 | 403 | 403 | 403 | 403"},
+    "concerns:close": {"POST": "login | 404 | 403 | 403 | 403 | 403"},
+    "api:concern-list": {"POST": ARCHIVED_API},
     "api:risk-list": {"POST": ARCHIVED_API},
     "api:risk-detail": {"PATCH": ARCHIVED_API},
     "api:risk-archive": {"POST": ARCHIVED_API},

@@ -72,8 +72,8 @@ def test_everything_after_test_goes_to_pytest_as_given(dev):
 def test_the_whole_suite_runs_on_every_core(dev, args, monkeypatch):
     monkeypatch.setattr(dev.os, "cpu_count", lambda: 2)
     command = dev.pytest_command(args)
-    assert command[1:5] == ["-m", "pytest", "-n", "2"]
-    assert command[5:] == args
+    assert command[1:7] == ["-m", "pytest", "-n", "2", "--dist", "loadgroup"]
+    assert command[7:] == args
 
 
 @pytest.mark.parametrize(
@@ -91,7 +91,15 @@ def test_at_most_four_test_processes(dev, monkeypatch):
 def test_the_static_files_are_checked_before_the_tests_run(dev, commands):
     dev.test(["--deep"])
     assert commands[0][1:] == ["manage.py", "collectstatic_if_changed"]
-    assert commands[1][1:] == ["-m", "pytest", "-n", commands[1][4], "--deep"]
+    assert commands[1][1:] == [
+        "-m",
+        "pytest",
+        "-n",
+        commands[1][4],
+        "--dist",
+        "loadgroup",
+        "--deep",
+    ]
 
 
 # --- Serving --------------------------------------------------------------------------------------

@@ -31,16 +31,13 @@ from apps.systems.models import AISystem
 
 NOTICE_DAYS = 14
 
-# The reminders app has no reasons of their own for obligations yet (adding them needs a
-# migration of apps.reminders): an obligation coming due joins the digest's “coming due”
-# steps, and an overdue one is late like an overdue mitigation, and escalates so. Change these
-# three lines when the reminders app gains OBLIGATION_DUE_* / OBLIGATION_OVERDUE.
+# An overdue obligation is late (OVERDUE_REASONS): it escalates to the committee like the rest.
 DUE_REASONS = {
-    14: ReminderReason.REVIEW_DUE_14,
-    7: ReminderReason.REVIEW_DUE_7,
-    1: ReminderReason.REVIEW_DUE_1,
+    14: ReminderReason.OBLIGATION_DUE_14,
+    7: ReminderReason.OBLIGATION_DUE_7,
+    1: ReminderReason.OBLIGATION_DUE_1,
 }
-OVERDUE_REASON = ReminderReason.MITIGATION_OVERDUE
+OVERDUE_REASON = ReminderReason.OBLIGATION_OVERDUE
 
 
 def due_reason(days_left: int) -> ReminderReason:

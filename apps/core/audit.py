@@ -39,6 +39,13 @@ def connect_signals() -> None:
     )
 
 
+def logged_user(user):
+    """Whom the audit log's entry names: the user, unless the user stands for someone whose
+    identity only the record's own history keeps (``hidden_in_audit_log``: the raiser of an
+    anonymous concern, whom administrators and auditors find there, never the committee)."""
+    return None if getattr(user, "hidden_in_audit_log", False) else user
+
+
 def record_audit_event(sender, instance, history_instance, history_user, **kwargs) -> None:
     action = history_instance.history_type
     if action == AuditEvent.Action.CREATED:
@@ -52,7 +59,7 @@ def record_audit_event(sender, instance, history_instance, history_user, **kwarg
         changes = []
     event = AuditEvent(
         timestamp=history_instance.history_date,
-        user=history_user,
+        user=logged_user(history_user),
         user_repr=str(history_user) if history_user else "",
         action=action,
         content_type=ContentType.objects.get_for_model(instance.__class__),
@@ -125,7 +132,7 @@ def bulk_save_with_history(
     events = AuditEvent.objects.bulk_create(
         AuditEvent(
             timestamp=now,
-            user=by,
+            user=logged_user(by),
             user_repr=str(by) if by else "",
             action=AuditEvent.Action.CHANGED,
             content_type=content_type,

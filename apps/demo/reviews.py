@@ -9,10 +9,17 @@ Idempotent: a system that already has checklist items or reviews is left alone.
 
 from __future__ import annotations
 
-from apps.core.models import Evidence
+from apps.core.models import Evidence, Level
 from apps.mitigations import services as mitigation_services
 from apps.reviews import services
-from apps.reviews.models import ChecklistKey, ChecklistStatus, ReviewKind
+from apps.reviews.models import (
+    ChecklistKey,
+    ChecklistStatus,
+    RequiredSeat,
+    ReviewKind,
+    Seat,
+    SeatHolding,
+)
 from apps.risks.treatment import MitigationStatus
 from apps.systems import services as system_services
 from apps.systems.models import AISystem
@@ -79,9 +86,35 @@ PARTIAL_CHECKLISTS = {
 }
 
 
+# The committee's seats: who holds which, and the seats a critical plan needs (all three
+# committee members, so that the fraud detector's plan still goes to the three of them).
+DEMO_SEATS = {
+    "committee@example.com": ["executive-sponsor", "ethics-representative"],
+    "committee2@example.com": ["legal-counsel"],
+    "committee3@example.com": ["technical-lead"],
+}
+CRITICAL_SEATS = ["legal-counsel", "ethics-representative", "technical-lead"]
+
+
+def seed_demo_seats(people: dict) -> None:
+    """Give the demo committee its seats, and require three of them for a critical plan."""
+    seats = {seat.slug: seat for seat in Seat.objects.all()}
+    for email, slugs in DEMO_SEATS.items():
+        person = people.get(email)
+        if person is None:
+            continue
+        for slug in slugs:
+            if slug in seats:
+                SeatHolding.objects.get_or_create(seat=seats[slug], holder=person)
+    for slug in CRITICAL_SEATS:
+        if slug in seats:
+            RequiredSeat.objects.get_or_create(criticality=Level.CRITICAL, seat=seats[slug])
+
+
 def seed_demo_reviews(people: dict) -> int:
     """Add the demo checklists and reviews; returns how many reviews were created."""
     created = 0
+    seed_demo_seats(people)
     for name, keys in PARTIAL_CHECKLISTS.items():
         system = AISystem.objects.filter(name=name).first()
         if system is None or system.checklist_items.exists():

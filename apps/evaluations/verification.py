@@ -43,10 +43,7 @@ from apps.reminders.models import ReminderReason
 from apps.risks.models import Risk
 from apps.risks.treatment import IN_PLACE_STATUSES, MitigationStatus
 
-# The reminders app has no reason of its own yet for "an evaluation failed" (adding one needs a
-# migration of apps.reminders): the owners are told with this event reason, whose e-mail is the
-# notification's title and link.
-EVALUATION_FAILED = ReminderReason.MITIGATION_ASSIGNED
+EVALUATION_FAILED = ReminderReason.EVALUATION_FAILED
 
 
 def worst(outcomes: Iterable[str]) -> str:

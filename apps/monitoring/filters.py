@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import django_filters
 from django import forms
+from django.db.models import OuterRef, Subquery
 
 from apps.accounts import permissions
 from apps.core.fields import LabelModelChoiceFilter
 from apps.core.filters import ArchivedFilterMixin, SearchFilterMixin
-from apps.monitoring.models import Breach, BreachLevel, Measure, Metric
+from apps.monitoring.models import Breach, BreachLevel, HourlyRollup, Measure, Metric
 from apps.systems.models import AISystem
 
 
@@ -66,6 +67,11 @@ class MetricFilterSet(ArchivedFilterMixin, SearchFilterMixin, django_filters.Fil
         return queryset.filter(pk__in=open_breaches.values("metric_id"))
 
     def filter_queryset(self, queryset):
+        if "latest_hour" not in queryset.query.annotations:
+            # The export and the API start from the bare rows: sorting by the latest reading
+            # needs its hour (the list page's selector annotates it already).
+            latest = HourlyRollup.objects.filter(metric_id=OuterRef("pk")).order_by("-hour")
+            queryset = queryset.annotate(latest_hour=Subquery(latest.values("hour")[:1]))
         queryset = super().filter_queryset(queryset)
         if not self.form.cleaned_data.get("ordering"):
             queryset = queryset.order_by("system__name", "name", "pk")

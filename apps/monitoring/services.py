@@ -66,12 +66,9 @@ EDITABLE_FIELDS = [
     "incident_severity",
 ]
 EVALUATE = "monitoring.evaluate"  # the outbox's kind: evaluate the metrics of a batch
-# The reason of the notifications a breach sends. A rollback breach is told as the incident it
-# opens (INCIDENT_OPENED, on the incident); a warning breach has no reason of its own in the
-# reminders app yet (adding one needs a reminders migration), so it is told with the same event
-# reason on the breach itself: its title says what it is, and the record differs, so it never
-# collides with an incident's notification.
-BREACH_EVENT = ReminderReason.INCIDENT_OPENED
+# A rollback breach is told as the incident it opens (INCIDENT_OPENED, on the incident); a
+# warning breach, which opens none, with a reason of its own on the breach.
+BREACH_EVENT = ReminderReason.METRIC_WARNING
 # How many metrics one evaluation transaction takes (their rows locked together).
 EVALUATION_CHUNK = 200
 

@@ -26,6 +26,12 @@ class ReminderReason(models.TextChoices):
     ACCEPTANCE_EXPIRED = "acceptance_expired", "Risk acceptance expired"
     POST_INCIDENT_REVIEW_OWED = "post_incident_review_owed", "Post-incident review owed"
     REGULATOR_DEADLINE = "regulator_deadline", "Regulator notification deadline"
+    OBLIGATION_DUE_14 = "obligation_due_14", "Obligation due within 14 days"
+    OBLIGATION_DUE_7 = "obligation_due_7", "Obligation due within 7 days"
+    OBLIGATION_DUE_1 = "obligation_due_1", "Obligation due tomorrow or today"
+    OBLIGATION_OVERDUE = "obligation_overdue", "Obligation overdue"
+    CONCERN_UNTRIAGED = "concern_untriaged", "Concern waiting for triage"
+    TRAINING_DUE = "training_due", "Required training missing or expiring"
     ESCALATION = "escalation", "Escalated to the committee"
     # Events, told when they happen (apps.reminders.events.notify); the due date is the day.
     REVIEW_SUBMITTED = "review_submitted", "Safety plan submitted for your review"
@@ -34,6 +40,11 @@ class ReminderReason(models.TextChoices):
     ACCEPTANCE_DECIDED = "acceptance_decided", "Decision on a risk acceptance"
     INCIDENT_OPENED = "incident_opened", "Serious incident opened"
     MITIGATION_ASSIGNED = "mitigation_assigned", "Mitigation assigned to you"
+    METRIC_WARNING = "metric_warning", "Monitored metric past its warning threshold"
+    EVALUATION_FAILED = "evaluation_failed", "Evaluation run failed"
+    CHANGE_REVIEW_OWED = "change_review_owed", "Change review owed for a new version"
+    CONCERN_RAISED = "concern_raised", "Concern raised about a system"
+    CONCERN_ANSWERED = "concern_answered", "Answer to your concern"
 
 
 # Reasons that mean "late": after ReminderSettings.escalate_after_days they reach the committee.
@@ -41,6 +52,7 @@ OVERDUE_REASONS = frozenset(
     {
         ReminderReason.REVIEW_OVERDUE,
         ReminderReason.MITIGATION_OVERDUE,
+        ReminderReason.OBLIGATION_OVERDUE,
         ReminderReason.POST_INCIDENT_REVIEW_OWED,
     }
 )
@@ -55,6 +67,11 @@ EVENT_REASONS = frozenset(
         ReminderReason.ACCEPTANCE_DECIDED,
         ReminderReason.INCIDENT_OPENED,
         ReminderReason.MITIGATION_ASSIGNED,
+        ReminderReason.METRIC_WARNING,
+        ReminderReason.EVALUATION_FAILED,
+        ReminderReason.CHANGE_REVIEW_OWED,
+        ReminderReason.CONCERN_RAISED,
+        ReminderReason.CONCERN_ANSWERED,
     }
 )
 

@@ -57,23 +57,26 @@ DIGEST_MAX_ITEMS = 100
 DIGEST_SECTIONS = [
     ("Escalated to the committee", {ReminderReason.ESCALATION}),
     ("What happened", set(EVENT_REASONS)),
-    (
-        "Overdue",
-        {
-            ReminderReason.REVIEW_OVERDUE,
-            ReminderReason.MITIGATION_OVERDUE,
-            ReminderReason.POST_INCIDENT_REVIEW_OWED,
-        },
-    ),
+    ("Overdue", set(OVERDUE_REASONS)),
     ("Regulator deadlines", {ReminderReason.REGULATOR_DEADLINE}),
     (
         "Reviews coming due",
         {ReminderReason.REVIEW_DUE_14, ReminderReason.REVIEW_DUE_7, ReminderReason.REVIEW_DUE_1},
     ),
     (
+        "Obligations coming due",
+        {
+            ReminderReason.OBLIGATION_DUE_14,
+            ReminderReason.OBLIGATION_DUE_7,
+            ReminderReason.OBLIGATION_DUE_1,
+        },
+    ),
+    (
         "Risk acceptances",
         {ReminderReason.ACCEPTANCE_EXPIRING, ReminderReason.ACCEPTANCE_EXPIRED},
     ),
+    ("Concerns waiting for triage", {ReminderReason.CONCERN_UNTRIAGED}),
+    ("Training", {ReminderReason.TRAINING_DUE}),
 ]
 
 

@@ -1,7 +1,15 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from apps.reviews.models import PlanVersion, Review, ReviewSettings
+from apps.reviews.models import (
+    Delegation,
+    PlanVersion,
+    RequiredSeat,
+    Review,
+    ReviewSettings,
+    Seat,
+    SeatHolding,
+)
 
 
 @admin.register(ReviewSettings)
@@ -20,7 +28,8 @@ class ReviewSettingsAdmin(SimpleHistoryAdmin):
                 ),
                 "description": "How many committee members must approve a safety plan, by the "
                 "system's criticality when it is submitted. Reviews in progress keep the number "
-                "they were submitted with.",
+                "they were submitted with. Seats whose approval a criticality needs on top of "
+                "the count are set under Review settings → Required seats.",
             },
         ),
         ("Time to decide", {"fields": ("decision_days",)}),
@@ -59,3 +68,50 @@ class PlanVersionAdmin(_ReadOnlyAdmin):
     list_display = ["__str__", "review", "submitted_by", "submitted_at"]
     list_select_related = ["system", "review__system", "submitted_by"]
     exclude = ["content"]
+
+
+# --- Committee seats ------------------------------------------------------------------------------
+class SeatHoldingInline(admin.TabularInline):
+    model = SeatHolding
+    extra = 1
+    autocomplete_fields = ["holder"]
+    verbose_name = "holder"
+
+
+@admin.register(Seat)
+class SeatAdmin(SimpleHistoryAdmin):
+    """The committee's seats and who holds them; a seat is deactivated, never deleted."""
+
+    list_display = ["name", "slug", "active"]
+    list_filter = ["active"]
+    prepopulated_fields = {"slug": ("name",)}
+    inlines = [SeatHoldingInline]
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(RequiredSeat)
+class RequiredSeatAdmin(SimpleHistoryAdmin):
+    """The seats whose approval a plan needs by its criticality, on top of the count. Reviews
+    in progress keep the seats they were submitted with."""
+
+    list_display = ["__str__", "criticality", "seat"]
+    list_filter = ["criticality"]
+
+
+@admin.register(Delegation)
+class DelegationAdmin(SimpleHistoryAdmin):
+    """Seat holders name their delegates from their profile; administrators read them here."""
+
+    list_display = ["holder", "delegate", "seat", "starts_on", "ends_on", "ended_at"]
+    list_select_related = ["holder", "delegate", "seat"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

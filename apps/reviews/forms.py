@@ -5,7 +5,8 @@ from __future__ import annotations
 from django import forms
 
 from apps.accounts.models import User
-from apps.reviews.models import ChecklistStatus, DecisionOutcome, ReviewKind
+from apps.core.forms import DatePickerInput
+from apps.reviews.models import ChecklistStatus, DecisionOutcome, ReviewKind, Seat
 
 
 class ReviewerChoiceField(forms.ModelMultipleChoiceField):
@@ -57,17 +58,42 @@ class DecisionForm(forms.Form):
         "owned by the system's team.",
     )
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    on_behalf_of = forms.TypedChoiceField(
+        label="Decide as",
+        required=False,
+        coerce=int,
+        empty_value=None,
+        help_text="As a delegate, your decision is recorded for the holder's seat, on their "
+        "behalf.",
+    )
 
-    def __init__(self, *args, prefix_id: str = "decision", **kwargs):
+    def __init__(
+        self,
+        *args,
+        prefix_id: str = "decision",
+        acting_for=(),
+        for_myself: bool = True,
+        **kwargs,
+    ):
         kwargs.setdefault("auto_id", f"{prefix_id}-%s")
         super().__init__(*args, **kwargs)
+        self.holders = {holder.pk: holder for holder in acting_for}
+        choices = [("", "Myself")] if for_myself else []
+        choices += [(pk, f"On behalf of {holder}") for pk, holder in self.holders.items()]
+        self.fields["on_behalf_of"].choices = choices
+        if not self.holders:
+            self.fields["on_behalf_of"].widget = forms.HiddenInput()
+        elif not for_myself:
+            self.fields["on_behalf_of"].required = True
 
     def service_data(self) -> dict:
         """The decision's keywords for :func:`apps.reviews.services.decide_review`."""
-        return {
+        data = {
             name: self.cleaned_data[name]
             for name in ("decision", "comment", "conditions", "version")
         }
+        data["on_behalf_of"] = self.holders.get(self.cleaned_data.get("on_behalf_of"))
+        return data
 
 
 class ChecklistItemForm(forms.Form):
@@ -85,3 +111,35 @@ class ChecklistItemForm(forms.Form):
     def service_data(self) -> dict:
         """The item's keywords for :func:`apps.reviews.services.update_checklist_item`."""
         return {"status": self.cleaned_data["status"], "note": self.cleaned_data["note"]}
+
+
+class DelegationForm(forms.Form):
+    """A seat holder names their delegate for a period."""
+
+    delegate = forms.ModelChoiceField(
+        queryset=User.objects.none(),
+        help_text="A committee member who decides for your seat while you are away.",
+    )
+    seat = forms.ModelChoiceField(
+        queryset=Seat.objects.none(),
+        required=False,
+        empty_label="Every seat I hold",
+    )
+    starts_on = forms.DateField(label="From", widget=DatePickerInput())
+    ends_on = forms.DateField(
+        label="Until", widget=DatePickerInput(), help_text="The last day your delegate decides."
+    )
+    reason = forms.CharField(
+        required=False, max_length=255, help_text="For example: on leave, at a conference."
+    )
+
+    def __init__(self, *args, delegates=None, seats=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if delegates is not None:
+            self.fields["delegate"].queryset = delegates
+            self.fields["delegate"].label_from_instance = lambda u: u.full_name or u.email
+        if seats is not None:
+            self.fields["seat"].queryset = seats
+
+    def service_data(self) -> dict:
+        return dict(self.cleaned_data)

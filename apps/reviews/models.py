@@ -247,6 +247,13 @@ class Review(ReferenceMixin, TimeStampedModel):
         help_text="The new versions of the system (material changes) the plan reviewed covers: "
         "approving the review approves them.",
     )
+    required_seats = models.ManyToManyField(
+        "Seat",
+        blank=True,
+        related_name="+",
+        help_text="Committee seats that must approve, from the system's criticality when the "
+        "version was submitted (on top of the number of approvals).",
+    )
 
     history = HistoricalRecords(excluded_fields=["updated_at"])
 
@@ -380,6 +387,20 @@ class Decision(models.Model):
     reviewer = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="review_decisions"
     )
+    on_behalf_of = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="decisions_by_delegates",
+        help_text="The seat holder the reviewer decided for, as their delegate.",
+    )
+    seats = models.ManyToManyField(
+        "Seat",
+        blank=True,
+        related_name="decisions",
+        help_text="The committee seats the decision was made for, when it was made.",
+    )
     outcome = models.CharField("decision", max_length=20, choices=DecisionOutcome.choices)
     comment = models.TextField(blank=True)
     conditions = models.TextField(
@@ -400,8 +421,18 @@ class Decision(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["version", "reviewer"],
+                condition=Q(on_behalf_of__isnull=True),
                 name="one_decision_per_reviewer_per_version",
                 violation_error_message="This reviewer already decided on this version.",
+            ),
+            models.UniqueConstraint(
+                fields=["version", "on_behalf_of"],
+                condition=Q(on_behalf_of__isnull=False),
+                name="one_delegated_decision_per_holder_per_version",
+                violation_error_message="A delegate already decided for this person.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(on_behalf_of=F("reviewer")), name="decision_not_on_own_behalf"
             ),
             models.CheckConstraint(
                 condition=Q(outcome=DecisionOutcome.APPROVE) | Q(conditions=""),
@@ -422,9 +453,144 @@ class Decision(models.Model):
         return OUTCOME_VERBS[DecisionOutcome(self.outcome)]
 
     @property
+    def voter_id(self) -> int:
+        """Whose vote it is: the seat holder's when a delegate decided for them."""
+        return self.on_behalf_of_id or self.reviewer_id
+
+    @property
     def condition_lines(self) -> list[str]:
         return [line.strip() for line in self.conditions.splitlines() if line.strip()]
 
     def clean(self):
         if self.conditions.strip() and self.outcome != DecisionOutcome.APPROVE:
             raise ValidationError({"conditions": "Only an approval carries conditions."})
+
+
+# --- Committee seats and delegation ---------------------------------------------------------------
+class Seat(models.Model):
+    """A named seat of the committee (legal counsel, ethics representative…), held by one or more
+    committee members; approval rules can require a seat's approval (:class:`RequiredSeat`)."""
+
+    name = models.CharField(max_length=80, unique=True)
+    slug = models.SlugField(max_length=80, unique=True)
+    description = models.TextField(blank=True)
+    active = models.BooleanField(
+        default=True, help_text="An inactive seat is no longer required nor offered."
+    )
+    holders = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        through="SeatHolding",
+        through_fields=("seat", "holder"),
+        related_name="committee_seats",
+        blank=True,
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class SeatHolding(models.Model):
+    """A committee member holds a seat."""
+
+    seat = models.ForeignKey(Seat, on_delete=models.CASCADE, related_name="holdings")
+    holder = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="seat_holdings"
+    )
+    since = models.DateField(default=timezone.localdate)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["seat", "holder"]
+        constraints = [
+            models.UniqueConstraint(fields=["seat", "holder"], name="one_holding_per_seat_holder")
+        ]
+
+    def __str__(self):
+        return f"{self.holder} holds {self.seat}"
+
+
+class RequiredSeat(models.Model):
+    """A seat whose approval a plan of this criticality needs, on top of the count."""
+
+    criticality = models.PositiveSmallIntegerField(choices=Level.choices)
+    seat = models.ForeignKey(Seat, on_delete=models.CASCADE, related_name="requirements")
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-criticality", "seat"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["criticality", "seat"], name="one_required_seat_per_criticality"
+            )
+        ]
+
+    def __str__(self):
+        return f"{Level(self.criticality).label} plans need {self.seat}"
+
+
+class DelegationQuerySet(models.QuerySet):
+    def active_on(self, day) -> DelegationQuerySet:
+        """Delegations in force that day (not ended early)."""
+        return self.filter(starts_on__lte=day, ends_on__gte=day, ended_at__isnull=True)
+
+
+class Delegation(models.Model):
+    """A seat holder, out of office, names a delegate who decides for their seat(s) for a period:
+    the delegate's decisions are recorded “for <seat> on behalf of <holder>”, and the reminders
+    of the holder's reviews go to the delegate."""
+
+    holder = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="delegations_given"
+    )
+    delegate = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="delegations_received"
+    )
+    seat = models.ForeignKey(
+        Seat,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="delegations",
+        help_text="Leave empty for every seat the holder holds.",
+    )
+    starts_on = models.DateField("from")
+    ends_on = models.DateField("until", help_text="The last day the delegate decides for you.")
+    reason = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    ended_at = models.DateTimeField(null=True, blank=True, help_text="Ended before its term.")
+
+    history = HistoricalRecords()
+    objects = DelegationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-starts_on", "-pk"]
+        indexes = [models.Index(fields=["delegate", "ends_on"], name="delegation_delegate_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__gte=F("starts_on")),
+                name="delegation_ends_after_it_starts",
+                violation_error_message="A delegation ends on or after the day it starts.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(delegate=F("holder")),
+                name="delegation_to_someone_else",
+                violation_error_message="Name someone else as your delegate.",
+            ),
+        ]
+
+    def __str__(self):
+        seat = self.seat.name if self.seat_id else "every seat"
+        return f"{self.delegate} for {self.holder} ({seat}, {self.starts_on} – {self.ends_on})"
+
+    def get_absolute_url(self):
+        return reverse("reviews:delegations")
+
+    def is_active_on(self, day) -> bool:
+        return self.ended_at is None and self.starts_on <= day <= self.ends_on

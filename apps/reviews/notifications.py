@@ -14,11 +14,13 @@ from collections.abc import Iterable
 
 from django.conf import settings
 from django.core.mail import EmailMessage
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 
 from apps.reminders import events
 from apps.reminders.models import ReminderReason
+from apps.reviews import selectors
 from apps.reviews.models import Decision, PlanVersion, Review, ReviewStatus
 
 SUBJECT_PREFIX = events.SUBJECT_PREFIX
@@ -39,21 +41,30 @@ def decision_title(decision: Decision) -> str:
 # --- Telling people (in the services' transactions) ---------------------------------------------
 def tell_reviewers(review: Review, version: PlanVersion, *, by, reviewers: Iterable = ()) -> int:
     """A version waits for its reviewers: those given, or else every reviewer of the review
-    who has not decided on it."""
-    reviewers = list(reviewers)
+    who has not decided on it. A reviewer out of office is replaced by the delegate they named
+    for today."""
+    reviewers = [getattr(person, "pk", person) for person in reviewers]
     if not reviewers:
         decided = version.decisions.values_list("reviewer_id", flat=True)
-        reviewers = review.assignments.exclude(reviewer_id__in=decided).values_list(
-            "reviewer_id", flat=True
+        reviewers = list(
+            review.assignments.exclude(reviewer_id__in=decided).values_list(
+                "reviewer_id", flat=True
+            )
         )
     return events.notify(
         reason=ReminderReason.REVIEW_SUBMITTED,
         record=version,
-        recipients=reviewers,
+        recipients=with_delegates(reviewers),
         by=by,
         title=submission_title(review),
         url=review.get_absolute_url(),
     )
+
+
+def with_delegates(reviewer_ids) -> list[int]:
+    """The people to remind: each reviewer, or the delegate standing in for them today."""
+    delegates = selectors.delegates_for(reviewer_ids)
+    return list(dict.fromkeys(delegates.get(pk, pk) for pk in reviewer_ids))
 
 
 def tell_decision(decision: Decision) -> int:
@@ -96,7 +107,8 @@ def submission_message(reminder) -> EmailMessage | None:
     review = version.review
     if review.current_version_id != version.pk or review.status != ReviewStatus.PENDING:
         return None
-    if version.decisions.filter(reviewer_id=reminder.recipient_id).exists():
+    recipient = reminder.recipient_id
+    if version.decisions.filter(Q(reviewer_id=recipient) | Q(on_behalf_of_id=recipient)).exists():
         return None
     return _message(
         reminder.recipient,

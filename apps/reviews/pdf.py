@@ -23,7 +23,7 @@ from django.template.loader import render_to_string
 
 TEMPLATE = "reviews/plan_pdf.html"
 # Bump when the document template or its stylesheet changes, so cached PDFs are redone.
-LAYOUT_VERSION = 4
+LAYOUT_VERSION = 5
 CACHE_SECONDS = 7 * 24 * 60 * 60
 
 # WeasyPrint reports every rendering step at INFO; only its warnings belong in the logs.

@@ -6,9 +6,11 @@ evidence service and the API; pages, services and templates ask the functions di
 
 from __future__ import annotations
 
+from django.utils import timezone
+
 from apps.accounts.permissions import can_read_team, can_write_team, may_write
 from apps.core import rules
-from apps.reviews.models import ChecklistItem, Review
+from apps.reviews.models import ChecklistItem, Delegation, Review
 from apps.systems.models import AISystem
 from apps.systems.permissions import can_edit_system, is_owner_of_system
 
@@ -71,13 +73,23 @@ def why_cannot_decide_review(user, review: Review) -> str:
     if review.system.is_archived:
         # A decision moves the system's next review date: archived systems are read-only.
         return f"{review.system.reference} is archived: restore it before deciding on its plan."
-    if not review.assignments.filter(reviewer=user).exists():
+    if not review.assignments.filter(reviewer=user).exists() and not _stands_in_on(user, review):
         return "Only the reviewers assigned to this plan decide on it."
     if review.submitted_by_id == user.pk or review.versions.filter(submitted_by=user).exists():
         return "You cannot decide on a plan you submitted."
     if is_owner_of_system(user, review.system):
         return "You cannot decide on the plan of a system you own."
     return ""
+
+
+def _stands_in_on(user, review: Review) -> bool:
+    """The person is, today, the delegate of one of the review's reviewers."""
+    holders = review.assignments.values("reviewer")
+    return (
+        Delegation.objects.active_on(timezone.localdate())
+        .filter(delegate=user, holder__in=holders)
+        .exists()
+    )
 
 
 def can_decide_review(user, review: Review) -> bool:
@@ -99,6 +111,17 @@ def why_cannot_assign_reviewers(user, review: Review) -> str:
     if can_assign_reviewers(user, review):
         return ""
     return "Committee members, administrators and the system's team assign reviewers."
+
+
+def can_delegate(user) -> bool:
+    """Committee members name delegates for their seats (and see the delegations)."""
+    return may_write(user) and user.is_committee_member
+
+
+def why_cannot_end_delegation(user, delegation: Delegation) -> str:
+    if delegation.holder_id == user.pk and may_write(user):
+        return ""
+    return "Only the seat holder who named the delegate ends the delegation."
 
 
 def register_rules() -> None:
@@ -132,3 +155,12 @@ def register_rules() -> None:
     rules.register(Review, "resubmit", why_cannot_resubmit_plan)
     rules.register(Review, "withdraw", why_cannot_withdraw_review)
     rules.register(Review, "assign", why_cannot_assign_reviewers)
+    # Committee seats: delegation while out of office.
+    rules.register(
+        None,
+        "delegate",
+        rules.explained(
+            lambda user, _: can_delegate(user), "Committee members name delegates for their seats."
+        ),
+    )
+    rules.register(Delegation, "end", why_cannot_end_delegation)

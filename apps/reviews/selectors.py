@@ -27,10 +27,13 @@ from apps.reviews.models import (
     ChecklistKey,
     Decision,
     DecisionOutcome,
+    Delegation,
     PlanVersion,
+    RequiredSeat,
     Review,
     ReviewerAssignment,
     ReviewStatus,
+    Seat,
     is_item_complete,
 )
 from apps.systems.models import AISystem
@@ -80,13 +83,12 @@ def review_queue(user) -> QuerySet[Review]:
     them on the current version, of a system in the inventory (an archived one is read-only);
     overdue first, then by due date."""
     decided = Decision.objects.filter(version_id=OuterRef("current_version_id"), reviewer=user)
+    # Mine, and those of the seat holders I stand in for today.
+    reviewers = [user.pk, *delegators_of(user)]
+    assigned = ReviewerAssignment.objects.filter(review=OuterRef("pk"), reviewer_id__in=reviewers)
     return (
         review_list(user)
-        .filter(
-            status=ReviewStatus.PENDING,
-            assignments__reviewer=user,
-            system__archived_at__isnull=True,
-        )
+        .filter(Exists(assigned), status=ReviewStatus.PENDING, system__archived_at__isnull=True)
         .exclude(Exists(decided))
         .order_by("-overdue", "due_date", "submitted_at", "pk")
     )
@@ -101,8 +103,8 @@ def queue_count(user) -> int:
 def decisions_of(review: Review) -> list[Decision]:
     """Every decision on every version of the review, oldest first, with follow-ups."""
     return list(
-        review.decisions.select_related("reviewer", "version").prefetch_related(
-            "follow_up_mitigations"
+        review.decisions.select_related("reviewer", "version", "on_behalf_of").prefetch_related(
+            "follow_up_mitigations", "seats"
         )
     )
 
@@ -151,7 +153,9 @@ def other_versions(version: PlanVersion) -> QuerySet[PlanVersion]:
 
 def decisions_on(version: PlanVersion) -> list[Decision]:
     return list(
-        version.decisions.select_related("reviewer").prefetch_related("follow_up_mitigations")
+        version.decisions.select_related("reviewer", "on_behalf_of").prefetch_related(
+            "follow_up_mitigations", "seats"
+        )
     )
 
 
@@ -274,3 +278,102 @@ def history_of_review(review: Review) -> QuerySet[AuditEvent]:
 
 def decision_prefetch() -> Prefetch:
     return Prefetch("decisions", queryset=Decision.objects.select_related("reviewer", "version"))
+
+
+# --- Committee seats and delegation ---------------------------------------------------------------
+def seats_held(user) -> list[Seat]:
+    """The active seats a person holds."""
+    return list(Seat.objects.filter(active=True, holdings__holder=user))
+
+
+def required_seats(criticality: int) -> list[Seat]:
+    """The active seats whose approval a plan of this criticality needs."""
+    return list(
+        Seat.objects.filter(
+            active=True,
+            pk__in=RequiredSeat.objects.filter(criticality=criticality).values("seat"),
+        )
+    )
+
+
+def holders_of(seat: Seat) -> QuerySet[User]:
+    return User.objects.filter(seat_holdings__seat=seat, is_active=True).order_by(
+        "full_name", "email"
+    )
+
+
+def active_delegations(day=None) -> QuerySet[Delegation]:
+    return Delegation.objects.active_on(day or timezone.localdate())
+
+
+def delegators_of(user, day=None) -> list[int]:
+    """The seat holders ``user`` stands in for that day (today by default)."""
+    return list(
+        active_delegations(day).filter(delegate=user).values_list("holder_id", flat=True).distinct()
+    )
+
+
+def delegated_seats(*, holder, delegate, day=None) -> list[Seat]:
+    """The seats ``delegate`` decides for on behalf of ``holder`` that day: the delegated seat,
+    or every seat the holder holds; none without a delegation in force."""
+    delegations = list(active_delegations(day).filter(holder=holder, delegate=delegate))
+    if not delegations:
+        return []
+    held = seats_held(holder)
+    if any(d.seat_id is None for d in delegations):
+        return held
+    wanted = {d.seat_id for d in delegations}
+    return [seat for seat in held if seat.pk in wanted]
+
+
+def delegates_for(holder_ids, day=None) -> dict[int, int]:
+    """The delegate standing in for each of these holders that day (the latest named)."""
+    found: dict[int, int] = {}
+    rows = active_delegations(day).filter(holder_id__in=list(holder_ids)).order_by("created_at")
+    for holder_id, delegate_id in rows.values_list("holder_id", "delegate_id"):
+        found[holder_id] = delegate_id
+    return found
+
+
+def acting_for(user, review: Review) -> list[User]:
+    """The reviewers of the review ``user`` may decide for today, as their delegate."""
+    holder_ids = delegators_of(user)
+    if not holder_ids:
+        return []
+    return [
+        assignment.reviewer
+        for assignment in review.assignments.filter(reviewer_id__in=holder_ids).select_related(
+            "reviewer"
+        )
+    ]
+
+
+def seat_progress(review: Review, decisions: list[Decision]) -> list[dict]:
+    """Each seat the review requires, with the approval on the current version that covers it
+    (or ``None``: the seat is still needed)."""
+    rows = []
+    current = [
+        d
+        for d in decisions
+        if d.version_id == review.current_version_id and d.outcome == DecisionOutcome.APPROVE
+    ]
+    for seat in review.required_seats.all():
+        decision = next((d for d in current if seat in d.seats.all()), None)
+        rows.append({"seat": seat, "decision": decision})
+    return rows
+
+
+def delegations_of(user) -> QuerySet[Delegation]:
+    """The delegations a person gave or received, newest first."""
+    return Delegation.objects.filter(Q(holder=user) | Q(delegate=user)).select_related(
+        "holder", "delegate", "seat"
+    )
+
+
+def delegate_choices(user) -> QuerySet[User]:
+    """Who a seat holder may name as delegate: another active committee member."""
+    return (
+        User.objects.filter(is_active=True, is_committee_member=True, is_auditor=False)
+        .exclude(pk=user.pk)
+        .order_by("full_name", "email")
+    )

@@ -19,7 +19,7 @@ from collections.abc import Iterable
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.utils import timezone
 
 from apps.core import services as core_services
@@ -37,12 +37,14 @@ from apps.reviews.models import (
     ChecklistStatus,
     Decision,
     DecisionOutcome,
+    Delegation,
     PlanVersion,
     Review,
     ReviewerAssignment,
     ReviewKind,
     ReviewSettings,
     ReviewStatus,
+    Seat,
 )
 from apps.reviews.plan import assemble_plan, open_checklist_items, untreated_critical_risks
 from apps.risks.models import RiskMatrix
@@ -177,8 +179,50 @@ def _cover_material_changes(review: Review, version: PlanVersion) -> None:
     review.material_changes.add(*pending)
 
 
+def _seat_holders_to_add(
+    seats: list[Seat], reviewers: list, *, system: AISystem, submitter_ids: set[int]
+) -> list:
+    """Who must join ``reviewers`` so that every required seat has a holder among them: each
+    seat's holders who may review the plan (never its submitters nor the system's owners).
+    A seat nobody eligible holds is refused, with who can fix it."""
+    chosen = {person.pk for person in reviewers}
+    added, missing = [], []
+    for seat in seats:
+        holders = list(
+            selectors.holders_of(seat).filter(
+                pk__in=selectors.eligible_reviewers(system, submitter_ids)
+            )
+        )
+        if not holders:
+            missing.append(seat.name)
+        elif not any(holder.pk in chosen for holder in holders):
+            added.extend(holders)
+            chosen.update(holder.pk for holder in holders)
+    if missing:
+        raise ValidationError(
+            {
+                "reviewers": f"A {Level(system.criticality).label.lower()}-criticality plan "
+                f"needs the approval of the seat(s) {', '.join(missing)}, but no committee "
+                "member who may review it holds them. An administrator can fix this: give the "
+                "seat to a committee member (Administration → Seats), or change the seats this "
+                "criticality needs (Administration → Review settings)."
+            }
+        )
+    return added
+
+
 def _decision_days_from_today(review_settings: ReviewSettings) -> datetime.date:
     return timezone.localdate() + datetime.timedelta(days=review_settings.decision_days)
+
+
+def _require_seats(review: Review, seats: list[Seat], *, by) -> None:
+    """Record the seats the review needs now (with a line in its history when they change)."""
+    before = set(review.required_seats.values_list("pk", flat=True))
+    if before == {seat.pk for seat in seats}:
+        return
+    review.required_seats.set(seats)
+    names = ", ".join(seat.name for seat in seats) or "none"
+    save_with_history(review, by=by, reason=f"Seats that must approve: {names}")
 
 
 # --- Submitting -----------------------------------------------------------------------------------
@@ -216,9 +260,21 @@ def check_submission(*, system: AISystem, by, kind: str, reviewers: Iterable) ->
     reviewers = _unique(reviewers)
     with errors.check():
         _check_reviewers(system, reviewers, {by.pk})
+    seat_holders = []
+    with errors.check():
+        seat_holders = _seat_holders_to_add(
+            selectors.required_seats(system.criticality),
+            reviewers,
+            system=system,
+            submitter_ids={by.pk},
+        )
     with errors.check():
         _check_enough_reviewers(
-            len(reviewers), required, system.criticality, system=system, submitter_ids={by.pk}
+            len(reviewers) + len(seat_holders),
+            required,
+            system.criticality,
+            system=system,
+            submitter_ids={by.pk},
         )
     plan = assemble_plan(system)
     for problem in _submission_problems(kind, plan, system):
@@ -242,6 +298,9 @@ def submit_safety_plan(*, system: AISystem, by, kind: str, reviewers: Iterable) 
     plan = check_submission(system=system, by=by, kind=kind, reviewers=reviewers)
     review_settings = ReviewSettings.load()
     required = review_settings.approvals_required(system.criticality)
+    seats = selectors.required_seats(system.criticality)
+    # The holders of the seats the plan needs review it too.
+    reviewers += _seat_holders_to_add(seats, reviewers, system=system, submitter_ids={by.pk})
 
     review = Review(
         system=system,
@@ -253,6 +312,7 @@ def submit_safety_plan(*, system: AISystem, by, kind: str, reviewers: Iterable) 
     save_with_history(
         review, by=by, reason=f"Submitted for review ({ReviewKind(kind).label.lower()})"
     )
+    _require_seats(review, seats, by=by)
     for reviewer in reviewers:
         save_with_history(
             ReviewerAssignment(review=review, reviewer=reviewer, assigned_by=by),
@@ -293,10 +353,27 @@ def resubmit_safety_plan(*, review: Review, by) -> Review:
             system=system,
             submitter_ids=selectors.submitter_ids(review) | {by.pk},
         )
+    seats = selectors.required_seats(system.criticality)
+    submitters = selectors.submitter_ids(review) | {by.pk}
+    seat_holders = []
+    with errors.check():
+        seat_holders = _seat_holders_to_add(
+            seats,
+            [a.reviewer for a in review.assignments.select_related("reviewer")],
+            system=system,
+            submitter_ids=submitters,
+        )
     plan = assemble_plan(system)
     for problem in _submission_problems(review.kind, plan, system):
         errors.add(problem)
     errors.raise_if_any()
+    for reviewer in seat_holders:
+        save_with_history(
+            ReviewerAssignment(review=review, reviewer=reviewer, assigned_by=by),
+            by=by,
+            reason=f"Asked to review {review.reference} for a required seat",
+        )
+    _require_seats(review, seats, by=by)
     version = _freeze(review, system, plan, by)
     review.current_version = version
     review.status = ReviewStatus.PENDING
@@ -364,12 +441,17 @@ def decide_review(
     comment: str = "",
     conditions: str | Iterable[str] = "",
     version: int | None = None,
+    on_behalf_of=None,
 ) -> Decision:
     """An assigned committee member approves, requests changes or rejects the current version.
 
     ``version`` is the number of the version the reviewer read: a decision on an older one is
     refused. The review row is locked, so two reviewers deciding at once are counted one after
     the other: no vote is lost and the plan is approved once.
+
+    ``on_behalf_of`` is the assigned seat holder the reviewer stands in for, as the delegate they
+    named for today: the decision is the holder's vote, recorded “for <seat> on behalf of
+    <holder>”. The decision counts for the seats its voter holds (or the delegated ones).
     """
     review = _lock_review(review.pk)
     refusal = permissions.why_cannot_decide_review(reviewer, review)
@@ -388,10 +470,7 @@ def decide_review(
             f"You read version {version}, but version {current.number} has been submitted "
             "since: read it before deciding."
         )
-    if Decision.objects.filter(version=current, reviewer=reviewer).exists():
-        raise StateConflict(
-            f"You already decided on version {current.number} of {review.reference}."
-        )
+    seats = _voting_seats(review, current, reviewer=reviewer, on_behalf_of=on_behalf_of)
     if decision not in DecisionOutcome.values:
         raise ValidationError({"decision": "Approve, request changes or reject."})
     comment = comment.strip()
@@ -412,21 +491,73 @@ def decide_review(
         review=review,
         version=current,
         reviewer=reviewer,
+        on_behalf_of=on_behalf_of,
         outcome=outcome,
         comment=comment,
         conditions="\n".join(condition_lines),
     )
     reason = f"{record.outcome_verb.capitalize()} version {current.number}"
+    if on_behalf_of is not None:
+        seat_names = ", ".join(seat.name for seat in seats)
+        reason += f" for {seat_names} on behalf of {on_behalf_of}"
     save_with_history(record, by=reviewer, reason=reason)
+    record.seats.set(seats)
     _settle(review, by=reviewer)
     notifications.tell_decision(record)
     return record
 
 
+def _voting_seats(review: Review, current: PlanVersion, *, reviewer, on_behalf_of) -> list[Seat]:
+    """The seats the decision counts for; refused when the vote was already cast (by the
+    reviewer, by the holder, or by a delegate for them) or the delegation does not hold."""
+    if on_behalf_of is None:
+        if not review.assignments.filter(reviewer=reviewer).exists():
+            raise PermissionDenied(
+                "You review this plan as a delegate: say whose seat you decide for."
+            )
+        voter = reviewer
+    else:
+        if not review.assignments.filter(reviewer=on_behalf_of).exists():
+            raise PermissionDenied(f"{on_behalf_of} does not review {review.reference}.")
+        seats = selectors.delegated_seats(holder=on_behalf_of, delegate=reviewer)
+        if not seats:
+            raise PermissionDenied(
+                f"You are not {on_behalf_of}'s delegate today: only a delegation in force lets "
+                "you decide for their seat."
+            )
+        voter = on_behalf_of
+    decided = current.decisions.filter(
+        Q(reviewer=voter, on_behalf_of__isnull=True) | Q(on_behalf_of=voter)
+    )
+    if on_behalf_of is None and decided.exists():
+        raise StateConflict(
+            f"You already decided on version {current.number} of {review.reference}, or your "
+            "delegate did for you."
+        )
+    if on_behalf_of is not None and decided.exists():
+        raise StateConflict(
+            f"{on_behalf_of} already has a decision on version {current.number} of "
+            f"{review.reference}."
+        )
+    if on_behalf_of is None:
+        return selectors.seats_held(reviewer)
+    return seats
+
+
+def missing_seats(review: Review, decisions: list[Decision]) -> list[Seat]:
+    """The seats the review requires that no approval on its current version covers yet."""
+    covered = {
+        seat.pk for d in decisions if d.outcome == DecisionOutcome.APPROVE for seat in d.seats.all()
+    }
+    return [seat for seat in review.required_seats.all() if seat.pk not in covered]
+
+
 def _settle(review: Review, *, by) -> None:
     """Move the (locked) review on once its current version's decisions say so."""
     decisions = list(
-        review.decisions.filter(version=review.current_version).select_related("reviewer")
+        review.decisions.filter(version=review.current_version)
+        .select_related("reviewer")
+        .prefetch_related("seats")
     )
     outcomes = [d.outcome for d in decisions]
     number = review.current_version.number
@@ -439,7 +570,9 @@ def _settle(review: Review, *, by) -> None:
         save_with_history(
             review, by=by, reason=f"Changes requested on version {number}: back to the team"
         )
-    elif outcomes.count(DecisionOutcome.APPROVE) >= review.required_approvals:
+    elif outcomes.count(DecisionOutcome.APPROVE) >= review.required_approvals and not missing_seats(
+        review, decisions
+    ):
         review.status = ReviewStatus.APPROVED
         review.closed_at = timezone.now()
         save_with_history(review, by=by, reason=f"Approved (version {number})")
@@ -490,6 +623,56 @@ def _create_follow_ups(review: Review, decisions: list[Decision]) -> None:
             )
             decision.follow_up_mitigations.add(mitigation)
             mitigation_services.tell_owner(mitigation, by=decision.reviewer)
+
+
+# --- Delegation -----------------------------------------------------------------------------------
+@transaction.atomic
+def create_delegation(
+    *, by, delegate, starts_on, ends_on, seat: Seat | None = None, reason: str = ""
+) -> Delegation:
+    """A seat holder names a committee member who decides for their seat(s) from ``starts_on``
+    to ``ends_on`` (out of office); the holder's review notices go to the delegate meanwhile."""
+    if not permissions.can_delegate(by):
+        raise PermissionDenied("Committee members name delegates for their seats.")
+    errors = ErrorCollector()
+    held = selectors.seats_held(by)
+    if not held:
+        errors.add("You hold no committee seat: there is nothing to delegate.")
+    elif seat is not None and seat.pk not in {s.pk for s in held}:
+        errors.add(f"You do not hold the seat {seat}.", field="seat")
+    if delegate is None or delegate.pk == by.pk:
+        errors.add("Name someone else as your delegate.", field="delegate")
+    elif not selectors.delegate_choices(by).filter(pk=delegate.pk).exists():
+        errors.add(f"{delegate} is not a committee member.", field="delegate")
+    if starts_on and ends_on and ends_on < starts_on:
+        errors.add("A delegation ends on or after the day it starts.", field="ends_on")
+    if ends_on and ends_on < timezone.localdate():
+        errors.add("This period is over: choose an end date from today on.", field="ends_on")
+    errors.raise_if_any()
+    delegation = Delegation(
+        holder=by,
+        delegate=delegate,
+        seat=seat,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        reason=reason.strip()[:255],
+    )
+    save_with_history(delegation, by=by, reason=f"Delegate named: {delegate}")
+    return delegation
+
+
+@transaction.atomic
+def end_delegation(*, delegation: Delegation, by) -> Delegation:
+    """The holder is back: the delegation ends now (its record stays)."""
+    delegation = Delegation.objects.select_for_update().get(pk=delegation.pk)
+    refusal = permissions.why_cannot_end_delegation(by, delegation)
+    if refusal:
+        raise PermissionDenied(refusal)
+    if delegation.ended_at is not None or delegation.ends_on < timezone.localdate():
+        raise ValidationError("This delegation has already ended.")
+    delegation.ended_at = timezone.now()
+    save_with_history(delegation, by=by, reason="Delegation ended by the seat holder")
+    return delegation
 
 
 # --- The deployment checklist ---------------------------------------------------------------------

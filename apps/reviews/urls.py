@@ -1,6 +1,6 @@
 from django.urls import path
 
-from apps.reviews.views import checklist, links, plans, reviews, submit
+from apps.reviews.views import checklist, delegations, links, plans, reviews, submit
 
 app_name = "reviews"
 
@@ -15,6 +15,12 @@ urlpatterns = [
     path("<int:pk>/withdraw/", reviews.WithdrawView.as_view(), name="withdraw"),
     path("<int:pk>/reviewers/", reviews.AssignReviewersView.as_view(), name="assign"),
     path("<int:pk>/history/", reviews.ReviewHistoryView.as_view(), name="history"),
+    # Committee seats: delegates while a holder is away
+    path("delegations/", delegations.DelegationListView.as_view(), name="delegations"),
+    path("delegations/new/", delegations.DelegationCreateView.as_view(), name="delegation_create"),
+    path(
+        "delegations/<int:pk>/end/", delegations.DelegationEndView.as_view(), name="delegation_end"
+    ),
     # A system's plan: live, submitted, frozen versions, compared, as PDF
     path("plans/<int:system_pk>/", plans.PlanView.as_view(), name="plan"),
     path("plans/<int:system_pk>/plan.pdf", plans.PlanPdfView.as_view(), name="plan_pdf"),

@@ -36,10 +36,7 @@ from apps.systems.models import (
     VersionStatus,
 )
 
-# The reminders app has no reason of its own yet for "a change review is owed" (adding one
-# needs a migration of apps.reminders): the owners are told with this event reason, whose
-# e-mail is the notification's title and link.
-CHANGE_REVIEW_OWED = ReminderReason.MITIGATION_ASSIGNED
+CHANGE_REVIEW_OWED = ReminderReason.CHANGE_REVIEW_OWED
 
 MAX_VALUE_LENGTH = SystemVersion._meta.get_field("value").max_length
 

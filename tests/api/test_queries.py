@@ -28,7 +28,7 @@ PINNED = {
     "acceptance-list": 3,
     "audit-event-list": 3,
     "incident-list": 5,  # + materialised risks, follow-up mitigations
-    "review-list": 6,  # + versions, reviewers, decisions
+    "review-list": 7,  # + versions, reviewers, decisions, required seats
 }
 
 

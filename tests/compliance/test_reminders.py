@@ -81,6 +81,18 @@ def test_an_overdue_obligation_is_reminded_as_overdue():
     assert reminder.url == late.get_absolute_url()
 
 
+def test_an_obligations_reminders_say_obligation_and_have_their_own_digest_section(mailoutbox):
+    coming, late = due(3), due(-2)
+    run_sweep(TODAY)
+    assert Reminder.objects.get(object_id=coming.pk).get_reason_display() == (
+        "Obligation due within 7 days"
+    )
+    assert Reminder.objects.get(object_id=late.pk).get_reason_display() == "Obligation overdue"
+    [digest] = [mail for mail in mailoutbox if coming.owner.email in mail.to]
+    assert "OBLIGATIONS COMING DUE" in digest.body
+    assert "REVIEWS COMING DUE" not in digest.body
+
+
 def test_an_obligation_without_owner_is_reminded_to_the_systems_business_owner():
     system = AISystemFactory()
     unowned = due(5, owner=None, system=system)

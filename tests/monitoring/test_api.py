@@ -183,3 +183,15 @@ def test_the_metric_list_has_a_fixed_number_of_queries(
     client = client_for("contributor")
     with django_assert_max_num_queries(8):
         assert client.get("/api/v1/metrics/").status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/api/v1/exports/metrics.csv", "/api/v1/metrics/"])
+def test_metrics_sorted_by_their_latest_reading_answer_in_the_export_and_the_api(
+    metric, auditor, path
+):
+    client = Client()
+    client.force_login(auditor)
+    response = client.get(path, {"ordering": "-latest"})
+    assert response.status_code == 200
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    assert metric.name.encode() in body

@@ -26,8 +26,10 @@ API_MODULES = [
     "apps.mitigations.api.urls",
     "apps.incidents.api.urls",
     "apps.compliance.api.urls",
+    "apps.concerns.api.urls",
     "apps.monitoring.api.urls",
     "apps.evaluations.api.urls",
+    "apps.literacy.api.urls",
     "apps.reviews.api.urls",
 ]
 

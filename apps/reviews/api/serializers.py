@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from apps.accounts.models import User
 from apps.core.api.serializers import (
     HistoryURLField,
     LevelField,
@@ -44,11 +45,22 @@ class AssignmentSerializer(serializers.ModelSerializer):
 
 class DecisionSerializer(serializers.ModelSerializer):
     reviewer = PersonSerializer(read_only=True)
+    on_behalf_of = PersonSerializer(read_only=True, allow_null=True)
+    seats = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
     version = serializers.IntegerField(source="version.number", read_only=True)
 
     class Meta:
         model = Decision
-        fields = ["reviewer", "version", "outcome", "comment", "conditions", "decided_at"]
+        fields = [
+            "reviewer",
+            "on_behalf_of",
+            "seats",
+            "version",
+            "outcome",
+            "comment",
+            "conditions",
+            "decided_at",
+        ]
         read_only_fields = fields
 
 
@@ -65,6 +77,7 @@ class ReviewSerializer(serializers.ModelSerializer):
     versions = PlanVersionSerializer(many=True, read_only=True)
     reviewers = AssignmentSerializer(source="assignments", many=True, read_only=True)
     decisions = DecisionSerializer(many=True, read_only=True)
+    required_seats = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
     is_overdue = serializers.BooleanField(read_only=True)
     history = HistoryURLField("review")
 
@@ -83,6 +96,7 @@ class ReviewSerializer(serializers.ModelSerializer):
             "submitted_at",
             "due_date",
             "required_approvals",
+            "required_seats",
             "current_version",
             "versions",
             "reviewers",
@@ -107,4 +121,12 @@ class ReviewDecisionSerializer(serializers.Serializer):
     )
     version = serializers.IntegerField(
         min_value=1, help_text="The number of the version you read (an older one is refused)."
+    )
+    on_behalf_of = serializers.PrimaryKeyRelatedField(
+        queryset=User.objects.filter(is_active=True),
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="As a delegate: the id of the seat holder you decide for (a delegation in "
+        "force today).",
     )

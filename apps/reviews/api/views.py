@@ -35,10 +35,12 @@ def _with_parts(queryset):
         ),
         Prefetch(
             "decisions",
-            queryset=Decision.objects.select_related("reviewer", "version")
+            queryset=Decision.objects.select_related("reviewer", "version", "on_behalf_of")
             .defer("version__content")
+            .prefetch_related("seats")
             .order_by("decided_at", "pk"),
         ),
+        "required_seats",
     )
 
 
@@ -96,5 +98,6 @@ class ReviewViewSet(RecordViewSet):
             comment=data["comment"],
             conditions=data["conditions"],
             version=data["version"],
+            on_behalf_of=data.get("on_behalf_of"),
         )
         return Response(DecisionSerializer(decision).data, status=201)

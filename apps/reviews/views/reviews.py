@@ -47,20 +47,45 @@ class ReviewExportView(ObjectExportView):
     filterset_class = ReviewFilterSet
 
 
+def decision_options(review: Review, user) -> dict:
+    """Whose vote the person may still cast on the current version: their own (if they review
+    the plan and have not decided) and that of each reviewer they stand in for today."""
+    voted = {
+        d.voter_id
+        for d in Decision.objects.filter(version_id=review.current_version_id).only(
+            "reviewer_id", "on_behalf_of_id"
+        )
+    }
+    assigned = review.assignments.filter(reviewer=user).exists()
+    return {
+        "for_myself": assigned and user.pk not in voted,
+        "acting_for": [h for h in selectors.acting_for(user, review) if h.pk not in voted],
+    }
+
+
+def decision_form(review: Review, user, data=None, *, prefix_id="decision") -> DecisionForm:
+    return DecisionForm(
+        data,
+        initial={"version": review.current_version.number},
+        prefix_id=prefix_id,
+        **decision_options(review, user),
+    )
+
+
 def queue_item_context(review: Review, user, *, form=None, notice=None) -> dict:
     """One entry of the committee's queue (also the htmx fragment after a decision)."""
     version = review.current_version
     my_decision = Decision.objects.filter(version=version, reviewer=user).first()
+    options = decision_options(review, user)
     return {
         "review": review,
         "version": version,
         "last_approved": selectors.last_approved_version(review.system, before=version.number),
         "previous": selectors.previous_version(version),
-        "form": form
-        or DecisionForm(initial={"version": version.number}, prefix_id=f"rev{review.pk}"),
+        "form": form or decision_form(review, user, prefix_id=f"rev{review.pk}"),
         "can_decide": review.status == ReviewStatus.PENDING
         and permissions.can_decide_review(user, review)
-        and my_decision is None,
+        and (options["for_myself"] or bool(options["acting_for"])),
         "my_decision": my_decision,
         "notice": notice,
     }
@@ -106,8 +131,10 @@ class ReviewView(ObjectView):
         decisions = selectors.decisions_of(review)
         current = review.current_version
         assignments = selectors.assignments_of(review)
-        decided_now = {d.reviewer_id: d for d in decisions if d.version_id == current.pk}
+        decided_now = {d.voter_id: d for d in decisions if d.version_id == current.pk}
         can_submit = permissions.can_submit_safety_plan(user, review.system)
+        options = decision_options(review, user)
+        seat_rows = selectors.seat_progress(review, decisions)
         return {
             "system": review.system,
             "version": current,
@@ -117,13 +144,14 @@ class ReviewView(ObjectView):
                 {"assignment": a, "decision": decided_now.get(a.reviewer_id)} for a in assignments
             ],
             "approvals": sum(1 for d in decided_now.values() if d.outcome == "approve"),
+            "seat_rows": seat_rows,
+            "seats_needed": [row["seat"] for row in seat_rows if row["decision"] is None],
             "previous": selectors.previous_version(current),
             "last_approved": selectors.last_approved_version(review.system, before=current.number),
             "can_decide": review.status == ReviewStatus.PENDING
             and permissions.can_decide_review(user, review)
-            and user.pk not in decided_now,
-            "decision_form": self.decision_form
-            or DecisionForm(initial={"version": current.number}),
+            and (options["for_myself"] or bool(options["acting_for"])),
+            "decision_form": self.decision_form or decision_form(review, user),
             "can_resubmit": review.status == ReviewStatus.CHANGES_REQUESTED and can_submit,
             "can_withdraw": review.is_open and can_submit,
             "assign_form": self.get_assign_form(review, assignments),
@@ -169,7 +197,12 @@ class DecideView(ObjectMixin, View):
     def post(self, request, *args, **kwargs):
         review = self.object
         from_queue = request.POST.get("from") == "queue"
-        form = DecisionForm(request.POST, prefix_id=f"rev{review.pk}" if from_queue else "decision")
+        form = decision_form(
+            review,
+            request.user,
+            request.POST,
+            prefix_id=f"rev{review.pk}" if from_queue else "decision",
+        )
         if form.is_valid():
             try:
                 decision = services.decide_review(

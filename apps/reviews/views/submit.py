@@ -48,6 +48,7 @@ class SubmitPlanView(SystemPlanPage, ServiceFormView):
         context["status"] = selectors.plan_status(self.object)
         context["pending_versions"] = self.pending_versions
         context["checklist"] = selectors.checklist_of(self.object)
+        context["required_seats"] = selectors.required_seats(self.object.criticality)
         # Too few committee members may review this plan: say so (and who fixes it) up front.
         context["reviewer_shortage"] = services.reviewer_shortage(
             required=ReviewSettings.load().approvals_required(self.object.criticality),
