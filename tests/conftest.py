@@ -71,7 +71,15 @@ def django_db_setup(django_db_setup, django_db_blocker):
     if not hasattr(connection, "_test_serialized_contents"):
         with django_db_blocker.unblock():
             connection._test_serialized_contents = connection.creation.serialize_db_to_string()
-    return
+    yield
+    # Servers that tests started in threads (live servers, identity providers) may still hold a
+    # connection: closed here, so that the test database is dropped rather than left behind.
+    if connection.vendor == "postgresql":
+        with django_db_blocker.unblock(), connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -432,12 +432,22 @@ class GroupMappingFactory(DjangoModelFactory):
 
 
 def totp_code(secret: str, at: float | None = None) -> str:
-    """The authenticator app's code for ``secret`` now (or at ``at``, a Unix time)."""
+    """The authenticator app's code for ``secret`` now (or at ``at``, a Unix time).
+
+    "Now" is never the last five seconds of a 30-second step: like a person who sees the code about
+    to change, it waits for the next one, so that a browser journey never types a code that expires
+    on the way (the server accepts one step back too, but a test must not lean on that).
+    """
     import time
 
     from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 
-    return format_hotp_value(hotp_value(secret, int(at if at is not None else time.time()) // 30))
+    if at is None:
+        at = time.time()
+        if at % 30 > 25:
+            time.sleep(30 - at % 30 + 0.1)
+            at = time.time()
+    return format_hotp_value(hotp_value(secret, int(at) // 30))
 
 
 def enrol_totp(user, secret: str = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"):  # noqa: S107
