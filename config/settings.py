@@ -338,7 +338,7 @@ SOCIALACCOUNT_PROVIDERS = {
 MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
 MFA_TOTP_ISSUER = env.str("MFA_TOTP_ISSUER", default="AI Risk Register")
 # A code from the 30-second step just before is still accepted (RFC 6238 §5.2: a code typed in the
-# last seconds of its step arrives in the next one; phone clocks drift). Used codes never count twice.
+# last seconds of its step arrives in the next one; phone clocks drift). Used codes never count.
 MFA_TOTP_TOLERANCE = env.int("MFA_TOTP_TOLERANCE", default=1)
 # Passkeys need https, but for the developer's http://localhost.
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG
