@@ -23,6 +23,9 @@ urlpatterns = [
     path("compliance/org/", include("apps.compliance.urls_org")),  # SoA, dashboard
     path("compliance/", include("apps.compliance.urls")),  # obligations, catalogues
     path("literacy/", include("apps.literacy.urls")),  # AI literacy (EU AI Act Art. 4)
+    path("classification/", include("apps.classification.urls")),  # EU AI Act tier, its reasons
+    path("assessments/", include("apps.assessments.urls")),  # fundamental-rights (Art. 27)
+    path("documentation/", include("apps.documentation.urls")),  # Annex IV, Annex VIII
     path("api/v1/", include("apps.core.api.urls")),
     path("exports/", include("apps.exports.urls")),
     path("", include("apps.reminders.urls")),  # notifications/

@@ -30,6 +30,9 @@ API_MODULES = [
     "apps.monitoring.api.urls",
     "apps.evaluations.api.urls",
     "apps.literacy.api.urls",
+    "apps.classification.api.urls",
+    "apps.assessments.api.urls",
+    "apps.documentation.api.urls",
     "apps.reviews.api.urls",
 ]
 
