@@ -533,6 +533,9 @@ SPECTACULAR_SETTINGS = {
         "SeverityEnum": "apps.incidents.models.Severity",
         "TokenScopeEnum": "apps.accounts.models.TokenScope",
         "CatalogueScopeEnum": "apps.compliance.models.CatalogueScope",
+        # A system's tier and area, and a classification's proposed ones: one choice set each.
+        "EuAiActTierEnum": "apps.systems.models.EUAIActTier",
+        "EuAiActAreaEnum": "apps.systems.models.AnnexIIIArea",
     },
 }
 

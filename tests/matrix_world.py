@@ -89,6 +89,11 @@ SIDED = {
     "obligation_exception",
     "person",
     "training_completion",
+    "fria",
+    "fria_version",
+    "classification",
+    "technical_document",
+    "document_version",
 }
 PERSONAL = {"token", "notification", "export_job", "session", "person", "training_completion"}
 
@@ -186,7 +191,15 @@ def _team_records(team, owner, submitter, committee_member, second_reviewer, *, 
         record=obligation, by=owner, kind=Evidence.Kind.FILE, file=_upload()
     )
     obligation_exception = ObligationExceptionFactory(obligation=obligation, requested_by=owner)
+    fria_version = _fria_version(system, owner, committee_member)
+    classification = _classification(system, owner)
+    document_version = _document_version(system, owner)
     return {
+        "classification": classification,
+        "technical_document": document_version.document,
+        "document_version": document_version,
+        "fria": fria_version.assessment,
+        "fria_version": fria_version,
         "obligation": obligation,
         "obligation_evidence": obligation_evidence,
         "obligation_exception": obligation_exception,
@@ -213,6 +226,36 @@ def _team_records(team, owner, submitter, committee_member, second_reviewer, *, 
         "mitigation_evaluation": mitigation.evaluation,
         "system_version": system_version,
     }
+
+
+def _fria_version(system, owner, committee_member):
+    """The system's Art. 27 obligation (as the compliance rules write it for a public service's
+    high-risk system), and its fundamental rights impact assessment, whose version 1 waits for
+    the committee."""
+    from apps.assessments import services as assessment_services
+    from tests.assessments.factories import AssessmentFactory
+
+    ObligationFactory(system=system, requirement=current_requirement("Art. 27"))
+    assessment = AssessmentFactory(system=system, created_by=owner)
+    return assessment_services.submit_assessment(
+        assessment=assessment, by=owner, reviewers=[committee_member]
+    )
+
+
+def _classification(system, owner):
+    """The system classified high-risk under Annex III 4(a) by its owner, not applied yet."""
+    from tests.classification.factories import CV_SCREENING, classify
+
+    return classify(system, owner, CV_SCREENING)
+
+
+def _document_version(system, owner):
+    """The system's Annex IV technical documentation, started and generated once (version 1)
+    by its owner."""
+    from apps.documentation import services as documentation_services
+
+    document = documentation_services.start_document(system=system, by=owner)
+    return documentation_services.generate_version(document=document, by=owner)
 
 
 def _personal_records(user) -> dict:

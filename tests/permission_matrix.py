@@ -113,6 +113,12 @@ ACCEPTANCE = {"pk": "@acceptance"}
 PLAN = {"system_pk": "@system"}
 VERSION = {"system_pk": "@system", "number": 1}
 CHECKLIST_ITEM = {"system_pk": "@system", "key": "model_performance"}
+FRIA = {"pk": "@fria"}
+FRIA_VERSION = {"pk": "@fria", "number": 1}
+CLASSIFICATION = {"pk": "@classification"}
+CLASSIFY = {"pk": "@system"}
+TECHNICAL_DOCUMENT = {"pk": "@technical_document"}
+DOCUMENT_VERSION = {"pk": "@technical_document", "number": 1}
 
 RISK_BODY = {
     "system": "@system",
@@ -637,6 +643,87 @@ MATRIX: dict[str, Entry] = {
         POST="login | 403 | 403 | 403 | 403 | 302>compliance_org:soa",
         kwargs=SOA_VERSION,
     ),
+    # Fundamental rights impact assessments (Art. 27): the team writes and submits the draft;
+    # whoever reads the system reads it, its versions and their PDFs. The world's systems have
+    # theirs already (starting another is refused), version 1 waiting for the committee.
+    "assessments:list": page(GET=SIGNED_IN, POST=NOT_ALLOWED),
+    "assessments:export": page(GET=SIGNED_IN, POST=NOT_ALLOWED),
+    "assessments:start": page(
+        GET="login | 403/404 | 403/404 | 403 | 403 | 403",
+        POST="login | 403/404 | 403/404 | 403 | 403 | 403",
+        kwargs={"system_pk": "@system"},
+    ),
+    "assessments:detail": page(GET=TEAM_READ, POST=NOT_ALLOWED, kwargs=FRIA),
+    "assessments:history": page(GET=TEAM_READ, POST=NOT_ALLOWED, kwargs=FRIA),
+    # An empty draft is a valid one: saving it redirects to the assessment.
+    "assessments:edit": page(GET=TEAM_FORM, POST=TEAM_ACTION_302, kwargs=FRIA),
+    "assessments:add_risk": page(GET=TEAM_FORM, POST=TEAM_FORM, kwargs=FRIA),
+    # Refused while version 1 is with the committee: the form again, with the reason.
+    "assessments:submit": page(GET=TEAM_FORM, POST=TEAM_FORM, kwargs=FRIA),
+    **{
+        name: page(GET=TEAM_READ, POST=NOT_ALLOWED, kwargs=FRIA_VERSION)
+        for name in ("assessments:version", "assessments:version_pdf", "assessments:compare")
+    },
+    "assessments:version_link": page(
+        GET=TEAM_LINK, POST=NOT_ALLOWED, kwargs={"pk": "@fria_version"}
+    ),
+    # EU AI Act classification: the system's contributors answer the questionnaire, apply a
+    # classification and ask the committee to confirm one; whoever reads the system reads them.
+    # The world's classification is high-risk (Annex III 4(a)) and not applied yet.
+    "classification:list": page(GET=SIGNED_IN, POST=NOT_ALLOWED),
+    "classification:export": page(GET=SIGNED_IN, POST=NOT_ALLOWED),
+    "classification:detail": page(GET=TEAM_READ, POST=NOT_ALLOWED, kwargs=CLASSIFICATION),
+    "classification:history": page(GET=TEAM_READ, POST=NOT_ALLOWED, kwargs=CLASSIFICATION),
+    "classification:compare": page(GET=TEAM_READ, POST=NOT_ALLOWED, kwargs=CLASSIFICATION),
+    "classification:apply": page(GET=TEAM_NOT_ALLOWED, POST=TEAM_ACTION_302, kwargs=CLASSIFICATION),
+    # It needs no confirmation: the page says so, and an empty POST is refused on the form.
+    "classification:confirm": page(GET=TEAM_FORM, POST=TEAM_FORM, kwargs=CLASSIFICATION),
+    # The questionnaire: where the person left off (a redirect), then one step at a time.
+    "classification:wizard": page(
+        GET="login | 403/404 | 302/404 | 403 | 403 | 302", POST=NOT_ALLOWED, kwargs=CLASSIFY
+    ),
+    "classification:wizard_step": page(
+        GET=TEAM_FORM, POST=TEAM_FORM, kwargs={**CLASSIFY, "step": "scope"}
+    ),
+    "classification:discard_draft": page(
+        GET=TEAM_NOT_ALLOWED, POST=TEAM_ACTION_302, kwargs=CLASSIFY
+    ),
+    # Annex IV technical documentation: whoever reads the system reads its document, versions,
+    # files and Annex VIII sheet; its contributors write the texts and generate versions. The
+    # world's systems have theirs (version 1): starting one leads to it, and generating again
+    # with nothing changed is refused with a message.
+    "documentation:list": page(GET=SIGNED_IN, POST=NOT_ALLOWED),
+    "documentation:create": page(
+        GET="login | 302/404 | 302/404 | 302 | 302 | 302",
+        POST="login | 302/404 | 302/404 | 302 | 302 | 302",
+        query={"system": "@system"},
+    ),
+    **{
+        name: page(GET=TEAM_READ, POST=NOT_ALLOWED, kwargs=TECHNICAL_DOCUMENT)
+        for name in (
+            "documentation:detail",
+            "documentation:history",
+            "documentation:registration_sheet",
+        )
+    },
+    "documentation:edit": page(
+        GET=TEAM_FORM, POST=TEAM_FORM, kwargs={**TECHNICAL_DOCUMENT, "group": "general"}
+    ),
+    "documentation:generate": page(
+        GET=TEAM_NOT_ALLOWED, POST=TEAM_ACTION_302, kwargs=TECHNICAL_DOCUMENT
+    ),
+    **{
+        name: page(GET=TEAM_READ, POST=NOT_ALLOWED, kwargs=DOCUMENT_VERSION)
+        for name in (
+            "documentation:version",
+            "documentation:version_pdf",
+            "documentation:version_docx",
+            "documentation:compare",
+        )
+    },
+    "documentation:version_link": page(
+        GET=TEAM_LINK, POST=NOT_ALLOWED, kwargs={"pk": "@document_version"}
+    ),
     # --- The REST API -----------------------------------------------------------------------------
     "api:root": api(GET=API_SIGNED_IN, POST=API_NOT_ALLOWED),
     # The schema and its documentation are public on purpose: they describe, never show, data.
@@ -654,6 +741,8 @@ MATRIX: dict[str, Entry] = {
             "test-cases",
             "evaluation-runs",
             "obligations",
+            "fundamental-rights-assessments",
+            "classifications",
         )
         for file_format in ("csv", "json", "xlsx")
     },
@@ -859,6 +948,47 @@ MATRIX: dict[str, Entry] = {
     "api:training-completion-history": api(
         GET=API_TEAM_READ, POST=API_READ_ONLY, kwargs={"pk": "@training_completion"}
     ),
+    # Fundamental rights impact assessments: read-only, with their versions and PDFs.
+    "api:fundamental-rights-assessment-list": api(GET=API_SIGNED_IN, POST=API_READ_ONLY),
+    "api:fundamental-rights-assessment-detail": api(
+        GET=API_TEAM_READ, PATCH=API_READ_ONLY, DELETE=API_READ_ONLY, kwargs=FRIA
+    ),
+    **{
+        f"api:fundamental-rights-assessment-{name}": api(
+            GET=API_TEAM_READ, POST=API_READ_ONLY, kwargs=FRIA
+        )
+        for name in ("history", "versions")
+    },
+    "api:fundamental-rights-assessment-version-pdf": api(
+        GET=API_TEAM_READ, POST=API_READ_ONLY, kwargs=FRIA_VERSION
+    ),
+    # EU AI Act classifications: read-only, with their history.
+    "api:classification-list": api(GET=API_SIGNED_IN, POST=API_READ_ONLY),
+    "api:classification-detail": api(
+        GET=API_TEAM_READ, PATCH=API_READ_ONLY, DELETE=API_READ_ONLY, kwargs=CLASSIFICATION
+    ),
+    "api:classification-history": api(GET=API_TEAM_READ, POST=API_READ_ONLY, kwargs=CLASSIFICATION),
+    # Technical documentation: read-only documents and versions, with history and files.
+    "api:technical-document-list": api(GET=API_SIGNED_IN, POST=API_READ_ONLY),
+    "api:technical-document-detail": api(
+        GET=API_TEAM_READ, PATCH=API_READ_ONLY, DELETE=API_READ_ONLY, kwargs=TECHNICAL_DOCUMENT
+    ),
+    "api:technical-document-history": api(
+        GET=API_TEAM_READ, POST=API_READ_ONLY, kwargs=TECHNICAL_DOCUMENT
+    ),
+    "api:technical-document-version-list": api(GET=API_SIGNED_IN, POST=API_READ_ONLY),
+    "api:technical-document-version-detail": api(
+        GET=API_TEAM_READ,
+        PATCH=API_READ_ONLY,
+        DELETE=API_READ_ONLY,
+        kwargs={"pk": "@document_version"},
+    ),
+    **{
+        f"api:technical-document-version-{name}": api(
+            GET=API_TEAM_READ, POST=API_READ_ONLY, kwargs={"pk": "@document_version"}
+        )
+        for name in ("history", "pdf", "docx")
+    },
     "api:audit-event-list": api(
         GET="401 | 403 | 403 | 200 | 200 | 200", POST="401 | 403 | 403 | 405 | 405 | 405"
     ),
@@ -1074,6 +1204,22 @@ ARCHIVED: dict[str, dict[str, str]] = {
     "compliance:mitigation_link": {"POST": ARCHIVED_PAGE},
     "compliance:mitigation_unlink": {"POST": ARCHIVED_PAGE},
     "api:obligation-detail": {"PATCH": ARCHIVED_API},
+    **{
+        name: {"GET": ARCHIVED_PAGE, "POST": ARCHIVED_PAGE}
+        for name in (
+            "assessments:start",
+            "assessments:edit",
+            "assessments:add_risk",
+            "assessments:submit",
+        )
+    },
+    "classification:wizard": {"GET": ARCHIVED_PAGE},
+    "classification:wizard_step": {"GET": ARCHIVED_PAGE, "POST": ARCHIVED_PAGE},
+    "classification:discard_draft": {"POST": ARCHIVED_PAGE},
+    "classification:apply": {"POST": ARCHIVED_PAGE},
+    "documentation:edit": {"GET": ARCHIVED_PAGE, "POST": ARCHIVED_PAGE},
+    "documentation:generate": {"POST": ARCHIVED_PAGE},
+    "classification:confirm": {"GET": ARCHIVED_PAGE, "POST": ARCHIVED_PAGE},
 }
 
 

@@ -30,7 +30,9 @@ import pytest
 from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 
+from apps.assessments import pdf as assessment_pdf
 from apps.compliance import exports_soa
+from apps.documentation import outputs as documentation_outputs
 from apps.reviews import pdf
 from tests.matrix_world import OTHER_TEAM_MARK, Case, is_sided, world  # noqa: F401 (fixture)
 from tests.permission_matrix import (
@@ -164,6 +166,16 @@ def quick_pdf(monkeypatch):
         exports_soa,
         "render_pdf",
         lambda context: pdf.render_to_string(exports_soa.PDF_TEMPLATE, context).encode(),
+    )
+    monkeypatch.setattr(
+        assessment_pdf,
+        "render_pdf",
+        lambda context: pdf.render_to_string(assessment_pdf.TEMPLATE, context).encode(),
+    )
+    monkeypatch.setattr(
+        documentation_outputs,
+        "build_pdf",
+        lambda version: documentation_outputs.pdf_html(version).encode(),
     )
 
 

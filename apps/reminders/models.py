@@ -45,6 +45,10 @@ class ReminderReason(models.TextChoices):
     CHANGE_REVIEW_OWED = "change_review_owed", "Change review owed for a new version"
     CONCERN_RAISED = "concern_raised", "Concern raised about a system"
     CONCERN_ANSWERED = "concern_answered", "Answer to your concern"
+    CLASSIFICATION_TO_CONFIRM = (
+        "classification_to_confirm",
+        "Classification to confirm: the facts it rests on changed",
+    )
 
 
 # Reasons that mean "late": after ReminderSettings.escalate_after_days they reach the committee.
@@ -72,6 +76,7 @@ EVENT_REASONS = frozenset(
         ReminderReason.CHANGE_REVIEW_OWED,
         ReminderReason.CONCERN_RAISED,
         ReminderReason.CONCERN_ANSWERED,
+        ReminderReason.CLASSIFICATION_TO_CONFIRM,
     }
 )
 

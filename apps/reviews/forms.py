@@ -6,7 +6,7 @@ from django import forms
 
 from apps.accounts.models import User
 from apps.core.forms import DatePickerInput
-from apps.reviews.models import ChecklistStatus, DecisionOutcome, ReviewKind, Seat
+from apps.reviews.models import PLAN_KINDS, ChecklistStatus, DecisionOutcome, Seat
 
 
 class ReviewerChoiceField(forms.ModelMultipleChoiceField):
@@ -16,7 +16,9 @@ class ReviewerChoiceField(forms.ModelMultipleChoiceField):
 
 class SubmitPlanForm(forms.Form):
     kind = forms.ChoiceField(
-        label="Kind of review", choices=ReviewKind.choices, widget=forms.RadioSelect
+        label="Kind of review",
+        choices=[(kind.value, kind.label) for kind in PLAN_KINDS],
+        widget=forms.RadioSelect,
     )
     reviewers = ReviewerChoiceField(
         queryset=User.objects.none(),
@@ -73,10 +75,14 @@ class DecisionForm(forms.Form):
         prefix_id: str = "decision",
         acting_for=(),
         for_myself: bool = True,
+        with_conditions: bool = True,
         **kwargs,
     ):
         kwargs.setdefault("auto_id", f"{prefix_id}-%s")
         super().__init__(*args, **kwargs)
+        if not with_conditions:
+            # A document's approval carries no conditions (they become a plan's mitigations).
+            del self.fields["conditions"]
         self.holders = {holder.pk: holder for holder in acting_for}
         choices = [("", "Myself")] if for_myself else []
         choices += [(pk, f"On behalf of {holder}") for pk, holder in self.holders.items()]
@@ -88,10 +94,8 @@ class DecisionForm(forms.Form):
 
     def service_data(self) -> dict:
         """The decision's keywords for :func:`apps.reviews.services.decide_review`."""
-        data = {
-            name: self.cleaned_data[name]
-            for name in ("decision", "comment", "conditions", "version")
-        }
+        data = {name: self.cleaned_data[name] for name in ("decision", "comment", "version")}
+        data["conditions"] = self.cleaned_data.get("conditions", "")
         data["on_behalf_of"] = self.holders.get(self.cleaned_data.get("on_behalf_of"))
         return data
 

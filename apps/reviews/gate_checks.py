@@ -13,7 +13,7 @@ from __future__ import annotations
 from django.utils import timezone
 
 from apps.reviews import selectors
-from apps.reviews.models import OPEN_STATUSES
+from apps.reviews.models import OPEN_STATUSES, PLAN_KINDS
 from apps.systems.models import VERSION_FIELDS, AISystem, SystemVersion
 
 
@@ -58,7 +58,7 @@ def approved_plan(system: AISystem, version: str) -> list[str]:
         if not record.is_pending:
             return []
         review = (
-            system.reviews.filter(status__in=OPEN_STATUSES)
+            system.reviews.filter(status__in=OPEN_STATUSES, kind__in=PLAN_KINDS)
             .select_related("current_version")
             .first()
         )

@@ -9,7 +9,8 @@ one version, so that what was approved is exactly what was read.
 from __future__ import annotations
 
 from django.conf import settings
-from django.contrib.contenttypes.fields import GenericRelation
+from django.contrib.contenttypes.fields import GenericForeignKey, GenericRelation
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
@@ -26,6 +27,20 @@ class ReviewKind(models.TextChoices):
     PERIODIC = "periodic", "Periodic"
     CHANGE = "change", "Change"
     POST_INCIDENT = "post_incident", "Post-incident"
+    # Reviews of a document of the system rather than of its safety plan (apps.reviews.subjects).
+    CLASSIFICATION = "classification", "Classification"
+    FRIA = "fria", "Fundamental rights impact assessment"
+
+
+# The reviews of a system's safety plan, and those of one of its documents (whose ``subject`` is
+# the document under review).
+PLAN_KINDS = (ReviewKind.INITIAL, ReviewKind.PERIODIC, ReviewKind.CHANGE, ReviewKind.POST_INCIDENT)
+DOCUMENT_KINDS = (ReviewKind.CLASSIFICATION, ReviewKind.FRIA)
+# What each kind of review reads, in a sentence: "the classification of SYS-0001".
+DOCUMENT_NAMES = {
+    ReviewKind.CLASSIFICATION: "classification",
+    ReviewKind.FRIA: "fundamental rights impact assessment",
+}
 
 
 class ReviewStatus(models.TextChoices):
@@ -208,7 +223,10 @@ class ReviewQuerySet(TeamScopedQuerySet):
 
 
 class Review(ReferenceMixin, TimeStampedModel):
-    """The committee's review of one system's safety plan, through one or more versions."""
+    """The committee's review of one system's safety plan, through one or more versions — or,
+    for a document kind (:data:`DOCUMENT_KINDS`), of one of its documents (``subject``: a
+    classification record, an impact assessment…), registered in :mod:`apps.reviews.subjects`.
+    """
 
     REFERENCE_PREFIX = "REV"
 
@@ -254,6 +272,16 @@ class Review(ReferenceMixin, TimeStampedModel):
         help_text="Committee seats that must approve, from the system's criticality when the "
         "version was submitted (on top of the number of approvals).",
     )
+    # The document under review (document kinds only); a resubmission points it at the new
+    # version of the document, and the history keeps which one each version was.
+    subject_type = models.ForeignKey(
+        ContentType, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    subject_id = models.PositiveBigIntegerField(null=True, blank=True)
+    subject = GenericForeignKey("subject_type", "subject_id")
+    note = models.TextField(
+        blank=True, help_text="What the team asks the committee to look at in this version."
+    )
 
     history = HistoricalRecords(excluded_fields=["updated_at"])
 
@@ -265,13 +293,36 @@ class Review(ReferenceMixin, TimeStampedModel):
             models.Index(fields=["status", "due_date"], name="review_status_due_idx"),
             models.Index(fields=["system", "status"], name="review_system_status_idx"),
             models.Index(fields=["submitted_by"], name="review_submitter_idx"),
+            models.Index(fields=["subject_type", "subject_id"], name="review_subject_idx"),
         ]
         constraints = [
             models.UniqueConstraint(
                 fields=["system"],
-                condition=Q(status__in=["pending", "changes_requested"]),
+                condition=Q(status__in=["pending", "changes_requested"])
+                & Q(kind__in=[kind.value for kind in PLAN_KINDS]),
                 name="one_open_review_per_system",
                 violation_error_message="This system already has a review in progress.",
+            ),
+            models.UniqueConstraint(
+                fields=["system", "kind"],
+                condition=Q(status__in=["pending", "changes_requested"])
+                & Q(kind__in=[kind.value for kind in DOCUMENT_KINDS]),
+                name="one_open_document_review_per_system_kind",
+                violation_error_message="This system already has a review of this document in "
+                "progress.",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(kind__in=[kind.value for kind in DOCUMENT_KINDS])
+                    & Q(subject_type__isnull=False, subject_id__isnull=False)
+                )
+                | (
+                    Q(kind__in=[kind.value for kind in PLAN_KINDS])
+                    & Q(subject_type__isnull=True, subject_id__isnull=True)
+                ),
+                name="review_subject_iff_document_kind",
+                violation_error_message="A review of a document names the document; a review "
+                "of a safety plan names none.",
             ),
             models.CheckConstraint(
                 condition=Q(required_approvals__gte=1), name="review_needs_an_approval"
@@ -292,6 +343,16 @@ class Review(ReferenceMixin, TimeStampedModel):
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
+
+    @property
+    def is_document_review(self) -> bool:
+        """A review of one of the system's documents (its ``subject``), not of its safety plan."""
+        return self.kind in DOCUMENT_KINDS
+
+    @property
+    def document_name(self) -> str:
+        """What the committee reads, in words: “safety plan”, “classification”…"""
+        return DOCUMENT_NAMES.get(self.kind, "safety plan")
 
     @property
     def is_overdue(self) -> bool:

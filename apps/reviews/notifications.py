@@ -27,14 +27,16 @@ SUBJECT_PREFIX = events.SUBJECT_PREFIX
 
 
 def submission_title(review: Review) -> str:
-    return f"{review.reference}: the safety plan of {review.system} waits for your decision"
+    return (
+        f"{review.reference}: the {review.document_name} of {review.system} waits for your decision"
+    )
 
 
 def decision_title(decision: Decision) -> str:
     review = decision.review
     return (
-        f"{review.reference}: {decision.reviewer} {decision.outcome_verb} the safety "
-        f"plan of {review.system}"
+        f"{review.reference}: {decision.reviewer} {decision.outcome_verb} the "
+        f"{review.document_name} of {review.system}"
     )
 
 

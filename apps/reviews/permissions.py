@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from apps.accounts.permissions import can_read_team, can_write_team, may_write
 from apps.core import rules
-from apps.reviews.models import ChecklistItem, Delegation, Review
+from apps.reviews.models import DOCUMENT_NAMES, ChecklistItem, Delegation, Review
 from apps.systems.models import AISystem
 from apps.systems.permissions import can_edit_system, is_owner_of_system
 
@@ -31,6 +31,14 @@ def can_see_review_queue(user) -> bool:
 SUBMITTERS_ONLY = "Only contributors of the system's team submit its safety plan."
 
 
+def submitters_only(kind: str) -> str:
+    """The refusal of a submission of a ``kind`` review to someone outside the system's team."""
+    name = DOCUMENT_NAMES.get(kind)
+    if name is None:
+        return SUBMITTERS_ONLY
+    return f"Only contributors of the system's team submit its {name} for review."
+
+
 def why_cannot_submit_plan(user, system: AISystem) -> str:
     """Why the person may not submit the system's plan (the submit page), or ""."""
     if can_submit_safety_plan(user, system):
@@ -39,7 +47,7 @@ def why_cannot_submit_plan(user, system: AISystem) -> str:
 
 
 def why_cannot_resubmit_plan(user, review: Review) -> str:
-    return "" if can_submit_safety_plan(user, review.system) else SUBMITTERS_ONLY
+    return "" if can_submit_safety_plan(user, review.system) else submitters_only(review.kind)
 
 
 def why_cannot_withdraw_review(user, review: Review) -> str:

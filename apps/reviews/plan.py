@@ -388,12 +388,15 @@ def live_document_context(system) -> dict:
 
 def version_document_context(version: PlanVersion) -> dict:
     """A frozen version as a document, with the decisions made on it."""
-    return document_context(
+    context = document_context(
         version.content,
         version=version,
         review=version.review,
         decisions=selectors.decisions_on(version),
     )
+    if version.review.is_document_review:
+        context["subject_description"] = selectors.document_of_version(version)
+    return context
 
 
 # --- Comparing two versions -----------------------------------------------------------------------

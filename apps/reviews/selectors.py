@@ -21,8 +21,10 @@ from django.utils import timezone
 from apps.accounts.models import User
 from apps.core import services as core_services
 from apps.core.models import AuditEvent, Evidence
+from apps.reviews import subjects
 from apps.reviews.models import (
     CHECKLIST_ORDER,
+    PLAN_KINDS,
     ChecklistItem,
     ChecklistKey,
     Decision,
@@ -168,9 +170,11 @@ def previous_version(version: PlanVersion) -> PlanVersion | None:
 
 
 def approved_versions(system) -> QuerySet[PlanVersion]:
-    """Versions the committee approved: the final version of each approved review."""
+    """Plan versions the committee approved: the final version of each approved review of the
+    safety plan (the plan frozen with an approved document is not an approved plan)."""
     return PlanVersion.objects.filter(
         system=system,
+        review__kind__in=PLAN_KINDS,
         review__status=ReviewStatus.APPROVED,
         review__current_version=F("pk"),
     ).order_by("-number")
@@ -194,7 +198,7 @@ def reviews_of_system(system) -> QuerySet[Review]:
 def plan_status(system) -> dict:
     """The plan's state for the system's page: open review, approved version, checklist."""
     reviews = list(reviews_of_system(system)[:10])
-    open_review = next((r for r in reviews if r.is_open), None)
+    open_review = next((r for r in reviews if r.is_open and not r.is_document_review), None)
     complete = sum(1 for row in checklist_of(system) if row["complete"])
     return {
         "open_review": open_review,
@@ -204,6 +208,56 @@ def plan_status(system) -> dict:
         "checklist_complete": complete,
         "checklist_total": len(ChecklistKey),
     }
+
+
+def reviews_of_subject(subject) -> QuerySet[Review]:
+    """The committee's reviews of one document (a classification record, an impact assessment
+    version…) that were, or are, deciding on it, newest first. A review that moved on to a
+    newer version of the document after changes were requested names only that one."""
+    return _with_progress(
+        Review.objects.filter(
+            subject_type=ContentType.objects.get_for_model(subject), subject_id=subject.pk
+        ).select_related("system", "submitted_by", "current_version")
+    ).order_by("-submitted_at", "-pk")
+
+
+def document_versions(review: Review) -> list[dict]:
+    """The versions of a document review, newest first, each with the document the committee
+    decided on in it (read from the review's history: a resubmission points the review at the
+    new document): ``[{version, subject}]``; ``subject`` is ``None`` once the record is gone."""
+    versions = list(versions_of(review))
+    if not review.is_document_review:
+        return [{"version": version, "subject": None} for version in versions]
+    subject_ids = {}
+    rows = (
+        review.history.filter(current_version_id__in=[v.pk for v in versions])
+        .order_by("history_date", "history_id")
+        .values_list("current_version_id", "subject_id")
+    )
+    for version_id, subject_id in rows:
+        subject_ids[version_id] = subject_id  # the latest line of each version wins
+    model = review.subject_type.model_class()
+    found = (
+        model._base_manager.in_bulk([pk for pk in subject_ids.values() if pk is not None])
+        if model is not None
+        else {}
+    )
+    return [
+        {"version": version, "subject": found.get(subject_ids.get(version.pk))}
+        for version in versions
+    ]
+
+
+def document_of_version(version: PlanVersion) -> str:
+    """The document the committee decided on with this plan version, in words ("" for a
+    safety plan's version, or a document no longer in the register)."""
+    row = next(
+        (row for row in document_versions(version.review) if row["version"].pk == version.pk),
+        None,
+    )
+    if row is None or row["subject"] is None:
+        return ""
+    return subjects.describe_subject(version.review.kind, row["subject"])
 
 
 # The path from each part of the workflow to the system it belongs to.

@@ -10,6 +10,10 @@ outbox once it has committed.
                               ▲            │
        resubmit_safety_plan   │            ▼
                               └──── changes requested          (withdraw_review: any open one)
+
+A document of the system (a classification, an impact assessment: :mod:`apps.reviews.subjects`)
+goes the same way with :func:`submit_document_for_review` and :func:`resubmit_document`; its
+approval, rejection or withdrawal is handed to the app that keeps the document.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable
 
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Max, Q
@@ -29,9 +34,11 @@ from apps.core.models import Level
 from apps.core.validation import ErrorCollector
 from apps.mitigations import services as mitigation_services
 from apps.mitigations.models import Mitigation
-from apps.reviews import notifications, permissions, selectors, submission_checks
+from apps.reviews import notifications, permissions, selectors, subjects, submission_checks
 from apps.reviews.models import (
+    DOCUMENT_KINDS,
     OPEN_STATUSES,
+    PLAN_KINDS,
     ChecklistItem,
     ChecklistKey,
     ChecklistStatus,
@@ -226,36 +233,9 @@ def _require_seats(review: Review, seats: list[Seat], *, by) -> None:
 
 
 # --- Submitting -----------------------------------------------------------------------------------
-def check_submission(*, system: AISystem, by, kind: str, reviewers: Iterable) -> dict:
-    """Every reason why ``by`` cannot submit ``system``'s plan now as a ``kind`` review to
-    ``reviewers``, raised together in one ``ValidationError`` (the kind, a review in progress,
-    each refused reviewer, too few reviewers, what the plan lacks); the live plan otherwise.
-
-    Writes nothing: :func:`submit_safety_plan` asks it, and so does the submit page when its
-    own form has errors, so that the person sees every problem at once.
-    """
-    errors = ErrorCollector()
-    if kind not in ReviewKind.values:
-        errors.add("Choose the kind of review.", field="kind")
-    in_progress = system.reviews.filter(status__in=OPEN_STATUSES).first()
-    if in_progress is not None:
-        if in_progress.status == ReviewStatus.CHANGES_REQUESTED:
-            hint = "submit a new version of it"
-        else:
-            hint = "wait for the committee's decision or withdraw it"
-        errors.add(
-            f"{in_progress.reference} is already in progress for {system.reference}: {hint}."
-        )
-    if (
-        kind in ReviewKind.values
-        and kind != ReviewKind.INITIAL
-        and not system.reviews.filter(status=ReviewStatus.APPROVED).exists()
-    ):
-        errors.add(
-            f"{system.reference} has no approved safety plan yet: its first review "
-            "is an initial deployment review.",
-            field="kind",
-        )
+def _check_committee(errors: ErrorCollector, *, system: AISystem, by, reviewers: Iterable) -> None:
+    """Into ``errors``: each refused reviewer, a required seat nobody eligible holds, and too
+    few reviewers for the approvals a first submission by ``by`` needs."""
     required = ReviewSettings.load().approvals_required(system.criticality)
     reviewers = _unique(reviewers)
     with errors.check():
@@ -276,6 +256,39 @@ def check_submission(*, system: AISystem, by, kind: str, reviewers: Iterable) ->
             system=system,
             submitter_ids={by.pk},
         )
+
+
+def check_submission(*, system: AISystem, by, kind: str, reviewers: Iterable) -> dict:
+    """Every reason why ``by`` cannot submit ``system``'s plan now as a ``kind`` review to
+    ``reviewers``, raised together in one ``ValidationError`` (the kind, a review in progress,
+    each refused reviewer, too few reviewers, what the plan lacks); the live plan otherwise.
+
+    Writes nothing: :func:`submit_safety_plan` asks it, and so does the submit page when its
+    own form has errors, so that the person sees every problem at once.
+    """
+    errors = ErrorCollector()
+    if kind not in PLAN_KINDS:
+        errors.add("Choose the kind of review.", field="kind")
+    in_progress = system.reviews.filter(status__in=OPEN_STATUSES, kind__in=PLAN_KINDS).first()
+    if in_progress is not None:
+        if in_progress.status == ReviewStatus.CHANGES_REQUESTED:
+            hint = "submit a new version of it"
+        else:
+            hint = "wait for the committee's decision or withdraw it"
+        errors.add(
+            f"{in_progress.reference} is already in progress for {system.reference}: {hint}."
+        )
+    if (
+        kind in PLAN_KINDS
+        and kind != ReviewKind.INITIAL
+        and not system.reviews.filter(status=ReviewStatus.APPROVED, kind__in=PLAN_KINDS).exists()
+    ):
+        errors.add(
+            f"{system.reference} has no approved safety plan yet: its first review "
+            "is an initial deployment review.",
+            field="kind",
+        )
+    _check_committee(errors, system=system, by=by, reviewers=reviewers)
     plan = assemble_plan(system)
     for problem in _submission_problems(kind, plan, system):
         errors.add(problem)
@@ -296,21 +309,33 @@ def submit_safety_plan(*, system: AISystem, by, kind: str, reviewers: Iterable) 
         raise PermissionDenied(permissions.SUBMITTERS_ONLY)
     reviewers = _unique(reviewers)
     plan = check_submission(system=system, by=by, kind=kind, reviewers=reviewers)
-    review_settings = ReviewSettings.load()
-    required = review_settings.approvals_required(system.criticality)
-    seats = selectors.required_seats(system.criticality)
-    # The holders of the seats the plan needs review it too.
-    reviewers += _seat_holders_to_add(seats, reviewers, system=system, submitter_ids={by.pk})
+    review, version, reviewers = _open_review(
+        Review(system=system, kind=kind, submitted_by=by), plan=plan, by=by, reviewers=reviewers
+    )
+    _cover_material_changes(review, version)
+    notifications.tell_reviewers(review, version, by=by, reviewers=reviewers)
+    return review
 
-    review = Review(
-        system=system,
-        kind=kind,
-        submitted_by=by,
-        due_date=_decision_days_from_today(review_settings),
-        required_approvals=required,
+
+def _open_review(
+    review: Review, *, plan: dict, by, reviewers: list, reason: str = ""
+) -> tuple[Review, PlanVersion, list]:
+    """Save a new review of ``review.system`` with its due date, approvals and seats from the
+    system's criticality, its reviewers (with the holders of the seats it needs), and its first
+    version frozen from ``plan``; the version and everyone asked to review it."""
+    system = review.system
+    review_settings = ReviewSettings.load()
+    review.required_approvals = review_settings.approvals_required(system.criticality)
+    review.due_date = _decision_days_from_today(review_settings)
+    seats = selectors.required_seats(system.criticality)
+    # The holders of the seats the review needs review it too.
+    reviewers = reviewers + _seat_holders_to_add(
+        seats, reviewers, system=system, submitter_ids={by.pk}
     )
     save_with_history(
-        review, by=by, reason=f"Submitted for review ({ReviewKind(kind).label.lower()})"
+        review,
+        by=by,
+        reason=_short(reason or f"Submitted for review ({ReviewKind(review.kind).label.lower()})"),
     )
     _require_seats(review, seats, by=by)
     for reviewer in reviewers:
@@ -322,9 +347,7 @@ def submit_safety_plan(*, system: AISystem, by, kind: str, reviewers: Iterable) 
     version = _freeze(review, system, plan, by)
     review.current_version = version
     save_with_history(review, by=by, reason=f"Version {version.number} is with the committee")
-    _cover_material_changes(review, version)
-    notifications.tell_reviewers(review, version, by=by, reviewers=reviewers)
-    return review
+    return review, version, reviewers
 
 
 @transaction.atomic
@@ -333,58 +356,223 @@ def resubmit_safety_plan(*, review: Review, by) -> Review:
     review, back to the same reviewers (earlier decisions stay on the earlier version)."""
     review = _lock_review(review.pk)
     system = _lock_system(review.system_id)
+    if review.is_document_review:
+        raise ValidationError(
+            f"{review.reference} reviews the {review.document_name} of {system.reference}: "
+            "submit its new version from the document's page."
+        )
+    _check_may_resubmit(review, system, by)
+    errors = ErrorCollector()
+    seat_holders = _check_resubmission(errors, review=review, system=system, by=by)
+    plan = assemble_plan(system)
+    for problem in _submission_problems(review.kind, plan, system):
+        errors.add(problem)
+    errors.raise_if_any()
+    version = _reopen(review, system=system, plan=plan, by=by, seat_holders=seat_holders)
+    _cover_material_changes(review, version)
+    notifications.tell_reviewers(review, version, by=by)
+    return review
+
+
+def _check_may_resubmit(review: Review, system: AISystem, by) -> None:
+    """Only the system's team, only after changes were requested, never one of its reviewers."""
     if not permissions.can_submit_safety_plan(by, system):
-        raise PermissionDenied(permissions.SUBMITTERS_ONLY)
+        raise PermissionDenied(permissions.submitters_only(review.kind))
     if review.status != ReviewStatus.CHANGES_REQUESTED:
         raise ValidationError(
             f"{review.reference} is {review.get_status_display().lower()}: only a review sent "
             "back for changes takes a new version."
         )
     if review.assignments.filter(reviewer=by).exists():
-        raise PermissionDenied("You review this plan: someone else in the team submits it.")
-    review_settings = ReviewSettings.load()
-    required = review_settings.approvals_required(system.criticality)
-    errors = ErrorCollector()
+        raise PermissionDenied(
+            f"You review this {review.document_name}: someone else in the team submits it."
+        )
+
+
+def _check_resubmission(errors: ErrorCollector, *, review: Review, system: AISystem, by) -> list:
+    """Into ``errors``: too few reviewers for the approvals the system's criticality needs now,
+    a required seat nobody eligible holds; the seat holders to add to the reviewers."""
+    submitters = selectors.submitter_ids(review) | {by.pk}
     with errors.check():
         _check_enough_reviewers(
             review.assignments.count(),
-            required,
+            ReviewSettings.load().approvals_required(system.criticality),
             system.criticality,
             system=system,
-            submitter_ids=selectors.submitter_ids(review) | {by.pk},
+            submitter_ids=submitters,
         )
-    seats = selectors.required_seats(system.criticality)
-    submitters = selectors.submitter_ids(review) | {by.pk}
     seat_holders = []
     with errors.check():
         seat_holders = _seat_holders_to_add(
-            seats,
+            selectors.required_seats(system.criticality),
             [a.reviewer for a in review.assignments.select_related("reviewer")],
             system=system,
             submitter_ids=submitters,
         )
-    plan = assemble_plan(system)
-    for problem in _submission_problems(review.kind, plan, system):
-        errors.add(problem)
-    errors.raise_if_any()
+    return seat_holders
+
+
+def _reopen(
+    review: Review,
+    *,
+    system: AISystem,
+    plan: dict,
+    by,
+    seat_holders: list,
+    reason: str = "",
+    **changes,
+) -> PlanVersion:
+    """Back to the committee with a new version frozen from ``plan``: the seats and approvals
+    the (locked) system's criticality needs now, a new due date, the missing seat holders, and
+    ``changes`` (the new document…) saved with the new version in one line of history."""
+    review_settings = ReviewSettings.load()
     for reviewer in seat_holders:
         save_with_history(
             ReviewerAssignment(review=review, reviewer=reviewer, assigned_by=by),
             by=by,
             reason=f"Asked to review {review.reference} for a required seat",
         )
-    _require_seats(review, seats, by=by)
+    _require_seats(review, selectors.required_seats(system.criticality), by=by)
     version = _freeze(review, system, plan, by)
     review.current_version = version
     review.status = ReviewStatus.PENDING
-    review.required_approvals = required
+    review.required_approvals = review_settings.approvals_required(system.criticality)
     review.due_date = _decision_days_from_today(review_settings)
+    for field, value in changes.items():
+        setattr(review, field, value)
     save_with_history(
-        review, by=by, reason=f"Version {version.number} submitted after changes were requested"
+        review,
+        by=by,
+        reason=_short(f"Version {version.number} submitted after changes were requested{reason}"),
     )
-    _cover_material_changes(review, version)
-    notifications.tell_reviewers(review, version, by=by)
+    return version
+
+
+# --- Documents ------------------------------------------------------------------------------------
+def _check_document(errors: ErrorCollector, *, system: AISystem, kind: str, subject) -> None:
+    """Into ``errors``: a kind that is no document's, a document not saved or of another
+    system. A kind no installed app registered is a programming error, raised at once."""
+    if kind not in DOCUMENT_KINDS:
+        errors.add("Choose the kind of document review.", field="kind")
+        return
+    subjects.subject_for(kind)
+    if subject is None or subject.pk is None:
+        errors.add("Save the document before submitting it for review.")
+    elif getattr(subject, "system_id", system.pk) != system.pk:
+        errors.add(f"“{subject}” is not a document of {system.reference}.")
+
+
+def _short(reason: str) -> str:
+    """A history reason within its 100 characters."""
+    return reason if len(reason) <= 100 else reason[:99] + "…"
+
+
+@transaction.atomic
+def submit_document_for_review(
+    *, system: AISystem, kind: str, subject, by, reviewers: Iterable = (), note: str = ""
+) -> Review:
+    """Ask the committee to review one of the system's documents (``subject``, of a kind that
+    an app registered in :mod:`apps.reviews.subjects`): a classification, an impact assessment.
+
+    Who may submit, the due date, the approvals and committee seats the system's criticality
+    needs, the reviewers (four eyes, seat holders added), the notices and the reminders are
+    those of a safety plan; the plan's own checks (risks, deployment checklist, compliance) are
+    not asked, they are about the plan. A system may have one open review per document kind,
+    beside its safety plan's review.
+
+    Why a :class:`PlanVersion` is frozen here too: a decision is made on a version (its number
+    guards against deciding on what one did not read), and the queue, the stale-reader guard,
+    delegation, seats, the submission e-mails and the API all follow ``current_version``.
+    Freezing the system's live plan with each version of the document keeps every one of them
+    working unchanged, and gives the committee the plan as the context it decides in (the
+    review page shows the document, and links to the plan version). Approving the review
+    approves the document only: the plan versions of a document review are never taken for an
+    approved safety plan (:func:`apps.reviews.selectors.approved_versions`).
+    """
+    system = _lock_system(system.pk)
+    if not permissions.can_submit_safety_plan(by, system):
+        raise PermissionDenied(permissions.submitters_only(kind))
+    reviewers = _unique(reviewers)
+    errors = ErrorCollector()
+    _check_document(errors, system=system, kind=kind, subject=subject)
+    in_progress = system.reviews.filter(status__in=OPEN_STATUSES, kind=kind).first()
+    if in_progress is not None:
+        hint = (
+            "submit the new version of the document to it"
+            if in_progress.status == ReviewStatus.CHANGES_REQUESTED
+            else "wait for the committee's decision or withdraw it"
+        )
+        errors.add(
+            f"{in_progress.reference} already reviews the {in_progress.document_name} of "
+            f"{system.reference}: {hint}."
+        )
+    _check_committee(errors, system=system, by=by, reviewers=reviewers)
+    errors.raise_if_any()
+    review = Review(system=system, kind=kind, submitted_by=by, subject=subject, note=note.strip())
+    review, version, reviewers = _open_review(
+        review,
+        plan=assemble_plan(system),
+        by=by,
+        reviewers=reviewers,
+        reason=f"Submitted for review ({ReviewKind(kind).label.lower()})"
+        + f": {subjects.describe_subject(kind, subject)}",
+    )
+    notifications.tell_reviewers(review, version, by=by, reviewers=reviewers)
     return review
+
+
+@transaction.atomic
+def resubmit_document(*, review: Review, subject, by, note: str = "") -> Review:
+    """After changes were requested on a document: the team made a new version of it
+    (``subject``, a new record of the same kind), and the same reviewers decide again on it.
+    Earlier decisions stay on the earlier version, whose document the review's history names."""
+    review = _lock_review(review.pk)
+    system = _lock_system(review.system_id)
+    if not review.is_document_review:
+        raise ValidationError(
+            f"{review.reference} reviews the safety plan of {system.reference}: submit its "
+            "new version from the review's page."
+        )
+    _check_may_resubmit(review, system, by)
+    errors = ErrorCollector()
+    _check_document(errors, system=system, kind=review.kind, subject=subject)
+    if (
+        subject is not None
+        and subject.pk is not None
+        and review.subject_type_id == ContentType.objects.get_for_model(subject).pk
+        and review.subject_id == subject.pk
+    ):
+        errors.add(
+            "The committee asked for changes to this version of the document: make a new "
+            "version of it, then submit that one."
+        )
+    elif subject is not None and review.subject_type_id != (
+        ContentType.objects.get_for_model(subject).pk
+    ):
+        errors.add(f"“{subject}” is not a {review.document_name}.")
+    seat_holders = _check_resubmission(errors, review=review, system=system, by=by)
+    errors.raise_if_any()
+    _reopen(
+        review,
+        system=system,
+        plan=assemble_plan(system),
+        by=by,
+        seat_holders=seat_holders,
+        reason=f": {subjects.describe_subject(review.kind, subject)}",
+        subject=subject,
+        note=note.strip(),
+    )
+    notifications.tell_reviewers(review, review.current_version, by=by)
+    return review
+
+
+def _close_document(review: Review, *, by, status: str) -> None:
+    """Tell the document's app that its review was rejected or withdrawn (if it asked to be)."""
+    if not review.is_document_review:
+        return
+    registered = subjects.subject_for(review.kind)
+    if registered.on_closed is not None:
+        registered.on_closed(review=review, subject=review.subject, by=by, status=status)
 
 
 @transaction.atomic
@@ -428,6 +616,7 @@ def withdraw_review(*, review: Review, by, reason: str = "") -> Review:
     review.status = ReviewStatus.WITHDRAWN
     review.closed_at = timezone.now()
     save_with_history(review, by=by, reason=reason.strip()[:255] or "Withdrawn by the team")
+    _close_document(review, by=by, status=ReviewStatus.WITHDRAWN)
     return review
 
 
@@ -483,6 +672,14 @@ def decide_review(
         raise ValidationError({"comment": "Say why the plan is rejected."})
     if condition_lines and decision != DecisionOutcome.APPROVE:
         raise ValidationError({"conditions": "Only an approval carries conditions."})
+    if condition_lines and review.is_document_review:
+        # Conditions become follow-up mitigations of a safety plan; a document has none.
+        raise ValidationError(
+            {
+                "conditions": f"The approval of a {review.document_name} carries no conditions: "
+                "request changes instead."
+            }
+        )
     if any(len(line) > 255 for line in condition_lines):
         raise ValidationError({"conditions": "Keep each condition to one line of 255 characters."})
 
@@ -565,6 +762,7 @@ def _settle(review: Review, *, by) -> None:
         review.status = ReviewStatus.REJECTED
         review.closed_at = timezone.now()
         save_with_history(review, by=by, reason=f"Rejected (version {number})")
+        _close_document(review, by=by, status=ReviewStatus.REJECTED)
     elif DecisionOutcome.REQUEST_CHANGES in outcomes:
         review.status = ReviewStatus.CHANGES_REQUESTED
         save_with_history(
@@ -576,6 +774,12 @@ def _settle(review: Review, *, by) -> None:
         review.status = ReviewStatus.APPROVED
         review.closed_at = timezone.now()
         save_with_history(review, by=by, reason=f"Approved (version {number})")
+        if review.is_document_review:
+            # The document's app records what the approval means; the plan is not approved.
+            subjects.subject_for(review.kind).on_approved(
+                review=review, subject=review.subject, by=by
+            )
+            return
         system_services.record_plan_approval(
             review.system,
             approved_on=timezone.localdate(),

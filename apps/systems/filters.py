@@ -48,6 +48,13 @@ class SystemFilterSet(ArchivedFilterMixin, SearchFilterMixin, django_filters.Fil
             ]
         ),
     )
+    # The flag the classification app keeps (apps.classification: the facts a system's latest
+    # classification rests on changed since), read through the relation it declares.
+    classification_to_confirm = django_filters.BooleanFilter(
+        field_name="classification_state__to_confirm",
+        label="Classification",
+        widget=forms.Select(choices=[("", "Any"), ("true", "To confirm")]),
+    )
     updated_after = UTCIsoDateTimeFilter(
         field_name="updated_at", lookup_expr="gte", widget=forms.HiddenInput
     )

@@ -17,7 +17,8 @@ def system_list(user) -> QuerySet[AISystem]:
     return (
         AISystem.objects.visible_to(user)
         .with_governance()
-        .select_related("team", "business_owner", "technical_owner")
+        # classification_state: the classification app's flag, shown on the list.
+        .select_related("team", "business_owner", "technical_owner", "classification_state")
     )
 
 

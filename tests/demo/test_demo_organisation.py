@@ -28,6 +28,7 @@ from apps.incidents.models import Incident
 from apps.monitoring.models import Breach, BreachLevel, HourlyRollup, Metric
 from apps.reviews import selectors, services
 from apps.reviews.models import (
+    PLAN_KINDS,
     ChecklistKey,
     ChecklistStatus,
     Review,
@@ -158,7 +159,9 @@ def test_the_demo_has_an_approved_plan_and_one_waiting_in_the_committees_queue(d
 def test_seeding_the_reviews_twice_adds_nothing(demo_organisation):
     count = Review.objects.count()
     call_command("seed_demo", "--force", verbosity=0)
-    assert Review.objects.count() == count == 2
+    assert Review.objects.count() == count
+    # Aria's two plan reviews; the reviews of documents (an impact assessment…) are their apps'.
+    assert Review.objects.filter(kind__in=PLAN_KINDS).count() == 2
 
 
 # --- Incidents ------------------------------------------------------------------------------------
@@ -245,7 +248,9 @@ def test_seeding_the_evaluations_twice_adds_nothing(demo_organisation):
 # --- Monitored metrics: 90 days of history, one breach with its incident --------------------------
 def test_the_demo_metrics_have_90_days_of_history(demo_organisation):
     metrics = Metric.objects.all()
-    assert metrics.count() == 3
+    # Three with 90 days of readings, and the credit model's two weekly figures (its Annex IV
+    # accuracy metrics: apps/demo/documentation.py).
+    assert metrics.count() == 5
     oldest = HourlyRollup.objects.order_by("hour").first().hour
     assert timezone.now() - oldest > datetime.timedelta(days=89)
 
@@ -255,3 +260,90 @@ def test_the_demo_has_one_rollback_breach_that_opened_an_incident(demo_organisat
     assert breach.incident is not None
     assert breach.ended_at is not None  # it recovered
     assert breach.incident.detected_at == breach.detected_at
+
+
+# --- Technical documentation (Annex IV): one version per high-risk system -------------------------
+def test_every_high_risk_demo_system_has_its_annex_iv_document_with_one_version(
+    demo_organisation,
+):
+    from apps.documentation.annex_iv import content_sha256
+    from apps.documentation.models import TechnicalDocument
+
+    high_risk = AISystem.objects.filter(eu_ai_act_tier="high_risk")
+    assert high_risk.count() >= 2
+    for system in high_risk:
+        document = TechnicalDocument.objects.get(system=system)
+        [version] = document.versions.all()
+        assert version.sha256 == document.latest_sha256 == content_sha256(version.content)
+
+
+def test_the_best_documented_demo_system_has_no_gap_in_its_annex_iv_document(demo_organisation):
+    from apps.demo.documentation import CREDIT
+    from apps.documentation.annex_iv import all_gaps, assemble_document
+    from apps.documentation.models import TechnicalDocument
+
+    document = TechnicalDocument.objects.get(system__name=CREDIT)
+
+    assert all_gaps(assemble_document(document)) == []
+    assert document.versions.get().gap_count == 0
+    assert {h.history_user.email for h in document.history.all()} == {"credit@example.com"}
+
+
+def test_the_cv_screening_annex_iv_version_lists_its_gaps(demo_organisation):
+    from apps.demo.documentation import CV
+    from apps.documentation.annex_iv import all_gaps
+    from apps.documentation.models import TechnicalDocumentVersion
+
+    version = TechnicalDocumentVersion.objects.get(document__system__name=CV)
+    gaps = [gap["text"] for gap in all_gaps(version.content)]
+
+    assert version.gap_count == len(gaps) > 5
+    assert {"No data-governance description", "No accuracy metric declared"} <= set(gaps)
+    assert "No provider named (name, address, contact)" not in gaps  # the team wrote it
+    count = TechnicalDocumentVersion.objects.count()
+    call_command("seed_demo", "--force", verbosity=0)
+    assert TechnicalDocumentVersion.objects.count() == count
+
+
+# --- The fundamental rights impact assessment (Art. 27) of the credit model -----------------------
+def test_the_credit_model_has_an_approved_impact_assessment_as_its_art_27_evidence(
+    demo_organisation,
+):
+    from apps.assessments import selectors as assessment_selectors
+    from apps.demo.assessments import CREDIT
+
+    system = AISystem.objects.get(name=CREDIT)
+    assessment = assessment_selectors.assessment_of(system)
+    [version] = assessment.versions.all()
+    assert version.is_approved and version.review.kind == ReviewKind.FRIA
+    assert assessment.authority_notified_on is not None  # told after the approval
+    obligation = assessment_selectors.art27_obligation(system)
+    live = obligation.evidence.filter(removed_at__isnull=True)
+    assert live.filter(url__endswith=version.get_absolute_url()).exists()
+    call_command("seed_demo", "--force", verbosity=0)
+    assert assessment.versions.count() == 1
+
+
+# --- EU AI Act classification: every system's tier, with its rationale ----------------------------
+def test_every_demo_system_carries_a_classification_consistent_with_its_tier(demo_organisation):
+    from apps.classification.models import SystemClassification
+
+    for system in AISystem.objects.active():
+        state = SystemClassification.objects.select_related("latest").get(pk=system.pk)
+        assert state.latest.tier == system.eu_ai_act_tier, system.name
+        assert state.latest.is_applied and "Art. 3(1)" in state.latest.rationale
+        assert not state.to_confirm
+
+
+def test_the_committee_did_not_confirm_the_cv_screening_exemption(demo_organisation):
+    from apps.classification.models import ClassificationRecord, RecordStatus
+    from apps.demo.classification import CV
+
+    first, second = ClassificationRecord.objects.filter(system__name=CV).order_by("number")
+    assert (first.exemption_claimed, first.status) == (True, RecordStatus.NOT_CONFIRMED)
+    assert first.review.status == "rejected"
+    assert (second.tier, second.annex_iii_area, second.annex_iii_point) == ("high_risk", "4", "a")
+    assert second.system.annex_iii_point == "a"  # applied
+    count = ClassificationRecord.objects.count()
+    call_command("seed_demo", "--force", verbosity=0)
+    assert ClassificationRecord.objects.count() == count

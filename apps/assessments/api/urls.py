@@ -1,4 +1,14 @@
 from rest_framework.routers import SimpleRouter
 
+from apps.assessments.api import views
+from apps.assessments.api.exports import AssessmentExporter
+
 router = SimpleRouter()
-exporters = []
+router.register(
+    "fundamental-rights-assessments",
+    views.AssessmentViewSet,
+    basename="fundamental-rights-assessment",
+)
+
+exporters = [AssessmentExporter]
+urlpatterns = router.urls

@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apps.accounts.models import User
+from apps.core.api import registry
 from apps.core.api.serializers import (
     HistoryURLField,
     LevelField,
@@ -12,7 +14,49 @@ from apps.core.api.serializers import (
     SelfURLField,
     WebURLField,
 )
+from apps.reviews import subjects
 from apps.reviews.models import Decision, DecisionOutcome, PlanVersion, Review, ReviewerAssignment
+
+
+@extend_schema_field(
+    {
+        "type": "object",
+        "nullable": True,
+        "description": "The document under review (classification and FRIA reviews); null for "
+        "a review of the safety plan.",
+        "properties": {
+            "type": {"type": "string", "example": "classification.classificationrecord"},
+            "id": {"type": "integer"},
+            "name": {"type": "string", "example": "Classification v2: high-risk"},
+            "url": {"type": "string", "nullable": True, "description": "In the API, if served."},
+            "web_url": {"type": "string", "nullable": True},
+        },
+    }
+)
+class ReviewSubjectField(serializers.Field):
+    """The document a review decides on, as ``{type, id, name, url, web_url}``, or ``None``."""
+
+    def __init__(self, **kwargs):
+        kwargs.update(read_only=True, source="*")
+        super().__init__(**kwargs)
+
+    def to_representation(self, review):
+        if review.subject_type_id is None:
+            return None
+        request = self.context.get("request")
+        label = review.subject_type.model_class()._meta.label_lower
+        subject = review.subject
+        web_url = None
+        if subject is not None and hasattr(subject, "get_absolute_url"):
+            path = subject.get_absolute_url()
+            web_url = request.build_absolute_uri(path) if request is not None else path
+        return {
+            "type": label,
+            "id": review.subject_id,
+            "name": subjects.describe(review),
+            "url": registry.record_api_url(request, label, review.subject_id),
+            "web_url": web_url,
+        }
 
 
 class PlanVersionSerializer(serializers.ModelSerializer):
@@ -79,6 +123,7 @@ class ReviewSerializer(serializers.ModelSerializer):
     decisions = DecisionSerializer(many=True, read_only=True)
     required_seats = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
     is_overdue = serializers.BooleanField(read_only=True)
+    subject = ReviewSubjectField()
     history = HistoryURLField("review")
 
     class Meta:
@@ -91,6 +136,8 @@ class ReviewSerializer(serializers.ModelSerializer):
             "system",
             "team",
             "kind",
+            "subject",
+            "note",
             "status",
             "submitted_by",
             "submitted_at",

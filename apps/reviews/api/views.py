@@ -41,11 +41,14 @@ def _with_parts(queryset):
             .order_by("decided_at", "pk"),
         ),
         "required_seats",
+        "subject",
     )
 
 
 class ReviewViewSet(RecordViewSet):
-    """The committee's reviews of safety plans, with their versions, reviewers and decisions.
+    """The committee's reviews of safety plans — and of a system's documents (kinds
+    `classification`, `fria`: `subject` names the document) — with their versions, reviewers
+    and decisions.
     Assigned committee members decide through `decide/` with the same four-eyes rule as the
     page."""
 

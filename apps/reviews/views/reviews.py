@@ -21,7 +21,7 @@ from apps.core.views.generic import (
     ObjectView,
     add_service_errors,
 )
-from apps.reviews import permissions, selectors, services
+from apps.reviews import permissions, selectors, services, subjects
 from apps.reviews.api.exports import ReviewExporter
 from apps.reviews.filters import ReviewFilterSet
 from apps.reviews.forms import AssignReviewersForm, DecisionForm
@@ -68,8 +68,23 @@ def decision_form(review: Review, user, data=None, *, prefix_id="decision") -> D
         data,
         initial={"version": review.current_version.number},
         prefix_id=prefix_id,
+        with_conditions=not review.is_document_review,
         **decision_options(review, user),
     )
+
+
+def document_context(review: Review) -> dict:
+    """For the review of a document: the document, its words, and the template its app
+    registered to show it (``subject_template`` is "" when no installed app registered the
+    kind: the page then names the document only). Empty for a safety plan's review."""
+    if not review.is_document_review:
+        return {}
+    registered = subjects.registered(review.kind)
+    return {
+        "subject": review.subject,
+        "subject_description": subjects.describe(review),
+        "subject_template": registered.template if registered else "",
+    }
 
 
 def queue_item_context(review: Review, user, *, form=None, notice=None) -> dict:
@@ -83,6 +98,7 @@ def queue_item_context(review: Review, user, *, form=None, notice=None) -> dict:
         "last_approved": selectors.last_approved_version(review.system, before=version.number),
         "previous": selectors.previous_version(version),
         "form": form or decision_form(review, user, prefix_id=f"rev{review.pk}"),
+        **document_context(review),
         "can_decide": review.status == ReviewStatus.PENDING
         and permissions.can_decide_review(user, review)
         and (options["for_myself"] or bool(options["acting_for"])),
@@ -155,6 +171,10 @@ class ReviewView(ObjectView):
             "can_resubmit": review.status == ReviewStatus.CHANGES_REQUESTED and can_submit,
             "can_withdraw": review.is_open and can_submit,
             "assign_form": self.get_assign_form(review, assignments),
+            "document_versions": selectors.document_versions(review)
+            if review.is_document_review
+            else None,
+            **document_context(review),
         }
 
     def get_assign_form(self, review: Review, assignments) -> AssignReviewersForm | None:
@@ -237,6 +257,14 @@ class ResubmitView(ObjectActionView):
     action = "resubmit"
 
     def act(self, review):
+        if review.is_document_review:
+            # The new version is a new document: submitted from its page, by its app.
+            messages.error(
+                self.request,
+                f"{review.reference} reviews the {review.document_name}: make its new version "
+                "and submit it from the document's page.",
+            )
+            return ""
         try:
             review = services.resubmit_safety_plan(review=review, by=self.request.user)
         except ValidationError as error:

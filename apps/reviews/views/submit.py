@@ -11,7 +11,7 @@ from django.utils.functional import cached_property
 from apps.core.views.generic import ServiceFormView
 from apps.reviews import selectors, services
 from apps.reviews.forms import SubmitPlanForm
-from apps.reviews.models import ReviewKind, ReviewSettings, ReviewStatus
+from apps.reviews.models import PLAN_KINDS, ReviewKind, ReviewSettings, ReviewStatus
 from apps.reviews.views.plans import SystemPlanPage
 from apps.systems import selectors as system_selectors
 
@@ -32,7 +32,9 @@ class SubmitPlanView(SystemPlanPage, ServiceFormView):
     def get_initial(self):
         """A system with an approved plan is due its periodic review, or a change review when
         new versions wait for one; otherwise the initial one."""
-        has_approved = self.object.reviews.filter(status=ReviewStatus.APPROVED).exists()
+        has_approved = self.object.reviews.filter(
+            status=ReviewStatus.APPROVED, kind__in=PLAN_KINDS
+        ).exists()
         if not has_approved:
             return {"kind": ReviewKind.INITIAL}
         if self.request.GET.get("kind") == ReviewKind.CHANGE or self.pending_versions:

@@ -13,7 +13,10 @@ from django.db import transaction
 from apps.accounts.models import Membership, Team, User
 from apps.accounts.services import configure_sign_in
 from apps.core.models import GovernanceSettings
+from apps.demo.assessments import seed_demo_assessments
+from apps.demo.classification import seed_demo_classifications
 from apps.demo.compliance import seed_demo_compliance
+from apps.demo.documentation import seed_demo_documentation
 from apps.demo.evaluations import seed_demo_evaluations
 from apps.demo.incidents import seed_demo_incidents
 from apps.demo.monitoring import seed_demo_metrics
@@ -494,6 +497,11 @@ class Command(BaseCommand):
             metrics_added = seed_demo_metrics(people)
             runs_added = seed_demo_evaluations(people)
             obligations = seed_demo_compliance(people)
+            # The EU AI Act classification of every system, with its rationale (its tier).
+            seed_demo_classifications(people)
+            seed_demo_assessments(people)  # Art. 27: reads the obligations just derived
+            # Last: the documents read everything seeded before them (no PDF is made here).
+            seed_demo_documentation(people)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo organisation ready: {len(teams)} teams, {len(people)} accounts, "
