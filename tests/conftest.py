@@ -12,6 +12,7 @@ from django.test import Client, override_settings
 from apps.accounts.models import Membership
 from apps.core import static_files
 from tests import fuzzing
+from tests.db import module_rows
 from tests.factories import (
     AISystemFactory,
     MembershipFactory,
@@ -128,7 +129,7 @@ def demo_organisation(django_db_setup, django_db_blocker):
     seconds. Each test's own changes are rolled back after it (its ``db`` transaction is a
     savepoint inside this one), and the seed after the module's last test."""
     fast_hashing = override_settings(PASSWORD_HASHERS=FAST_PASSWORD_HASHERS)
-    with django_db_blocker.unblock(), transaction.atomic():
+    with module_rows(django_db_blocker):
         with fast_hashing:
             call_command("seed_demo", "--force", verbosity=0)
         yield

@@ -35,6 +35,7 @@ from apps.reviews import services as review_services
 from apps.risks.models import RiskTemplate
 from apps.systems import services as system_services
 from apps.systems import versions as system_versions
+from tests.db import module_rows
 from tests.factories import (
     AISystemFactory,
     BreachFactory,
@@ -464,7 +465,7 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory):
     level = request_log.level
     request_log.setLevel(logging.ERROR)
     try:
-        with django_db_blocker.unblock(), transaction.atomic():
+        with module_rows(django_db_blocker):
             yield World()
             transaction.set_rollback(True)
     finally:

@@ -14,13 +14,14 @@ from apps.assessments import services
 from apps.assessments.models import SECTIONS
 from apps.reviews import services as review_services
 from tests.assessments.factories import AssessmentFactory, make_art27_system
+from tests.db import module_rows
 from tests.factories import AISystemFactory, MembershipFactory, RiskFactory, UserFactory
 
 
 @pytest.fixture(scope="module")
 def rendered(django_db_setup, django_db_blocker):
     """An approved version 1 and its PDF, as a reader downloads it from the page."""
-    with django_db_blocker.unblock(), transaction.atomic():
+    with module_rows(django_db_blocker):
         owner = MembershipFactory(role=Membership.Role.CONTRIBUTOR).user
         reviewer = UserFactory(is_committee_member=True)
         system = make_art27_system(

@@ -12,6 +12,7 @@ from apps.compliance.applicability import derive, key_dates_in_force, rules_in_f
 from apps.compliance.facts import FACT_FIELDS
 from apps.compliance.models import Requirement
 from apps.systems.models import AISystem
+from tests.db import restore_migrated_rows_if_emptied
 
 pytestmark = pytest.mark.django_db
 
@@ -88,6 +89,7 @@ def expected_articles(tier, role, special) -> set[str]:
 @pytest.fixture(scope="module")
 def engine(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
+        restore_migrated_rows_if_emptied()
         identifiers = dict(Requirement.objects.values_list("pk", "identifier"))
         return rules_in_force(), key_dates_in_force(), identifiers
 

@@ -7,14 +7,11 @@ import contextlib
 from collections.abc import Iterator
 
 import pytest
-from django.apps import apps as django_apps
-from django.contrib.contenttypes.models import ContentType
-from django.core.management import call_command
-from django.core.management.color import no_style
 from django.db import DEFAULT_DB_ALIAS, connection, connections
 
 from apps.core import replica
 from config.object_storage import storage_from_url
+from tests.db import reset_to_migrated
 from tests.deployment.services import PgBouncer, S3Server, StreamingReplica, Unavailable
 
 
@@ -86,20 +83,6 @@ def through_pgbouncer(bouncer: PgBouncer) -> Iterator[None]:
 
 
 # --- Committed rows ------------------------------------------------------------------------------
-def _reset_to_migrated() -> None:
-    """Empty the tables and reload the rows the migrations wrote (serialized once, right after
-    the test database was created: see ``django_db_setup`` in ``tests/conftest.py``), with the
-    sequences after them and no cached content type left pointing at a row that is gone."""
-    connection.close()
-    call_command("flush", verbosity=0, interactive=False, inhibit_post_migrate=True)
-    connection.creation.deserialize_db_from_string(connection._test_serialized_contents)
-    statements = connection.ops.sequence_reset_sql(no_style(), django_apps.get_models())
-    with connection.cursor() as cursor:
-        for statement in statements:
-            cursor.execute(statement)
-    ContentType.objects.clear_cache()
-
-
 @contextlib.contextmanager
 def committed_rows(django_db_blocker) -> Iterator[None]:
     """Database access with no test transaction around it: what is written is committed, as in
@@ -112,11 +95,11 @@ def committed_rows(django_db_blocker) -> Iterator[None]:
         # (a module of committed rows keeps one such test); never empty another database.
         if not connection.settings_dict["NAME"].startswith("test_"):
             pytest.skip("no test database was created: run a test marked django_db with this")
-        _reset_to_migrated()
+        reset_to_migrated()
         try:
             yield
         finally:
-            _reset_to_migrated()
+            reset_to_migrated()
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ from pypdf import PdfReader
 
 from apps.documentation import outputs, services
 from apps.documentation.annex_iv import SECTIONS
+from tests.db import module_rows
 from tests.documentation.factories import ALL_TEXTS, complete_system, start
 from tests.factories import (
     AISystemFactory,
@@ -29,7 +30,7 @@ HEADINGS = [f"{spec.number}. {spec.title}" for spec in SECTIONS]
 @pytest.fixture(scope="module")
 def files(django_db_setup, django_db_blocker):
     """A documented system's version 1, its PDF and its DOCX (made once)."""
-    with django_db_blocker.unblock(), transaction.atomic():
+    with module_rows(django_db_blocker):
         contributor = MembershipFactory(user__full_name="Carla Contributor").user
         team = contributor.memberships.get().team
         system = complete_system(

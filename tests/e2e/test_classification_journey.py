@@ -2,6 +2,7 @@
 page (one step at a time, in place, Back keeping the answers): it comes out high-risk under
 Annex III point 4(a), and once applied its compliance obligations follow — those of a deployer,
 without Art. 27's impact assessment (a private deployer, not a credit or insurance use). The team
+starts its Annex IV technical documentation, which lists what the record still lacks. It
 then claims the Art. 6(3) exemption in a second version; the committee confirms it, and the
 confirmed classification is applied."""
 
@@ -117,6 +118,17 @@ def test_a_contributor_classifies_a_cv_screening_tool_and_the_committee_confirms
     expect(obligations).to_contain_text("Art. 26")
     expect(obligations.get_by_text("Art. 27", exact=False)).to_have_count(0)
     screenshot(page, "classification-obligations")
+
+    # Its Annex IV technical documentation, started from the system's page: the register
+    # supplies what it holds, and the document lists what is still missing.
+    page.goto(f"{live_server.url}{system.get_absolute_url()}")
+    page.locator("#start-technical-document").click()
+    page.get_by_role("button", name="Start the document").click()
+    expect(page.locator("#gap-count")).to_contain_text("missing")
+    missing = page.locator("#missing")
+    expect(missing).to_contain_text("What is missing, and where to fill it")
+    expect(missing.get_by_role("link").first).to_be_visible()
+    screenshot(page, "annex-iv-gaps")
 
     # A second version claims the Art. 6(3) exemption: the committee confirms it first.
     page.goto(f"{live_server.url}{system.get_absolute_url()}")

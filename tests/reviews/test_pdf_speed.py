@@ -13,6 +13,7 @@ from pypdf import PdfReader
 from apps.reviews.pdf import render_plan_pdf
 from apps.reviews.plan import live_document_context
 from apps.risks.models import FrameworkReference
+from tests.db import module_rows
 from tests.factories import AISystemFactory, MitigationFactory, RiskFactory
 
 pytestmark = pytest.mark.django_db
@@ -32,7 +33,7 @@ SCENARIO = (
 def long_plan(django_db_setup, django_db_blocker):
     """A 50-risk plan (a mitigation for each) rendered once for the module, as PDF pages' text
     and the CPU time the rendering took; its records are rolled back afterwards."""
-    with django_db_blocker.unblock(), transaction.atomic():
+    with module_rows(django_db_blocker):
         system = AISystemFactory(name="Demand forecaster")
         references = list(FrameworkReference.objects.filter(code__in=["LLM01:2025", "LLM09:2025"]))
         for n in range(50):
