@@ -19,7 +19,7 @@ from apps.assessments.api.exports import AssessmentExporter
 from apps.assessments.filters import AssessmentFilterSet
 from apps.assessments.forms import AssessmentForm, SubmitAssessmentForm
 from apps.assessments.models import SECTIONS, AssessmentVersion, FundamentalRightsAssessment
-from apps.core.ids import parse_id
+from apps.core.ids import NO_VERSION_TO_COMPARE, version_to_compare
 from apps.core.views.generic import (
     ObjectEditView,
     ObjectExportView,
@@ -215,13 +215,11 @@ class CompareView(AssessmentPage, TemplateView):
     template_name = "assessments/compare.html"
 
     def get_older(self, version: AssessmentVersion) -> AssessmentVersion | None:
-        against = self.request.GET.get("against", "")
-        if not against:
-            return selectors.previous_version(version)
-        number = parse_id(against)
-        if number is None:
-            raise Http404("No such version to compare with.")
-        return version_or_404(self.object, number, "No such version to compare with.")
+        return version_to_compare(
+            self.request,
+            previous=lambda: selectors.previous_version(version),
+            numbered=lambda number: version_or_404(self.object, number, NO_VERSION_TO_COMPARE),
+        )
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

@@ -19,7 +19,7 @@ from apps.classification.api.exports import ClassificationExporter
 from apps.classification.filters import ClassificationFilterSet
 from apps.classification.forms import ConfirmationForm, StepForm
 from apps.classification.models import ClassificationRecord, RecordStatus
-from apps.core.ids import parse_id
+from apps.core.ids import NO_VERSION_TO_COMPARE, version_to_compare
 from apps.core.views.generic import (
     ObjectActionView,
     ObjectExportView,
@@ -356,15 +356,19 @@ class CompareView(ObjectView):
     template_name = "classification/compare.html"
 
     def get_older(self, record):
-        against = self.request.GET.get("against", "")
         others = record.system.classifications.exclude(pk=record.pk)
-        if not against:
-            return others.filter(number__lt=record.number).order_by("-number").first()
-        number = parse_id(against)
-        older = others.filter(number=number).first() if number is not None else None
-        if older is None:
-            raise Http404("No such version to compare with.")
-        return older
+
+        def numbered(number):
+            older = others.filter(number=number).first()
+            if older is None:
+                raise Http404(NO_VERSION_TO_COMPARE)
+            return older
+
+        return version_to_compare(
+            self.request,
+            previous=lambda: others.filter(number__lt=record.number).order_by("-number").first(),
+            numbered=numbered,
+        )
 
     def get_extra_context(self):
         record = self.object

@@ -18,3 +18,21 @@ def parse_id(value: object) -> int | None:
         return None
     number = int(text)
     return number if 0 < number <= MAX_ID else None
+
+
+NO_VERSION_TO_COMPARE = "No such version to compare with."
+
+
+def version_to_compare(request, *, previous, numbered):
+    """The older side of a comparison of versions (plans, classifications, impact assessments,
+    technical documents): the version ``?against=<number>`` names, found by ``numbered(number)``
+    (which raises ``Http404`` when there is none), or else ``previous()``, the one before."""
+    from django.http import Http404
+
+    against = request.GET.get("against", "")
+    if not against:
+        return previous()
+    number = parse_id(against)
+    if number is None:
+        raise Http404(NO_VERSION_TO_COMPARE)
+    return numbered(number)

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.views import View
 from django.views.generic import TemplateView
 
-from apps.core.ids import parse_id
+from apps.core.ids import NO_VERSION_TO_COMPARE, version_to_compare
 from apps.core.views.generic import (
     ObjectActionView,
     ObjectEditView,
@@ -260,13 +260,11 @@ class CompareView(VersionPage, TemplateView):
     template_name = "documentation/compare.html"
 
     def get_older(self, version):
-        against = self.request.GET.get("against", "")
-        if not against:
-            return selectors.previous_version(version)
-        number = parse_id(against)
-        if number is None:
-            raise Http404("No such version to compare with.")
-        return version_or_404(self.object, number, "No such version to compare with.")
+        return version_to_compare(
+            self.request,
+            previous=lambda: selectors.previous_version(version),
+            numbered=lambda number: version_or_404(self.object, number, NO_VERSION_TO_COMPARE),
+        )
 
     def get_context_data(self, **kwargs):
         version = self.version
