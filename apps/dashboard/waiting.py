@@ -17,7 +17,7 @@ import dataclasses
 import datetime
 
 from django.contrib.auth import get_user_model
-from django.db.models import F, Func, IntegerField, Q, QuerySet, Subquery
+from django.db.models import F, Func, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
@@ -52,16 +52,26 @@ def _reviews(user) -> QuerySet | None:
 def _acceptances(user) -> QuerySet | None:
     if not (permissions.may_write(user) and user.is_committee_member):
         return None
+    # The risk is live and not the person's own (they cannot decide on their own system's): a
+    # scalar subquery per pending acceptance, which PostgreSQL answers by the risk's key, where
+    # the same condition as a join hashed every live risk (5,000 systems, 1,454 pending
+    # acceptances among 100,000 risks: 7 ms instead of 18 ms, on every page a member opens).
+    decidable_risk = (
+        Risk.objects.filter(
+            pk=OuterRef("risk_id"),
+            archived_at__isnull=True,
+            system__archived_at__isnull=True,
+        )
+        .exclude(system__business_owner=user)
+        .exclude(system__technical_owner=user)
+        .values("pk")[:1]
+    )
     return (
         RiskAcceptance.objects.visible_to(user)
-        .filter(
-            status=AcceptanceStatus.PENDING,
-            risk__archived_at__isnull=True,
-            risk__system__archived_at__isnull=True,
-        )
+        .filter(status=AcceptanceStatus.PENDING)
         .exclude(requested_by=user)
-        .exclude(risk__system__business_owner=user)
-        .exclude(risk__system__technical_owner=user)
+        .alias(decidable_risk=Subquery(decidable_risk))
+        .filter(decidable_risk__isnull=False)
         .select_related("risk__system")
         .order_by("requested_at", "pk")
     )
@@ -150,7 +160,9 @@ def _querysets(user, today: datetime.date) -> dict[str, QuerySet | None]:
 def _count(queryset: QuerySet) -> Coalesce:
     """``queryset``'s count as a scalar subquery (``SELECT COUNT(DISTINCT id) …``), so that one
     SELECT reads every count."""
-    if queryset.query.annotations:  # e.g. the queue's progress, an aggregate of its own
+    if any(  # e.g. the queue's progress, an aggregate of its own
+        annotation.contains_aggregate for annotation in queryset.query.annotations.values()
+    ):
         queryset = queryset.model._base_manager.filter(pk__in=queryset.order_by().values("pk"))
     counted = queryset.order_by().annotate(
         n=Func(

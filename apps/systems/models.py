@@ -356,6 +356,9 @@ class AISystem(
         ordering = ["name"]
         indexes = [
             models.Index(fields=["team", "name"], name="system_team_name_idx"),
+            # Every list's system filter reads the first systems by name (5,000 systems: 3 ms
+            # sorted, a fraction of that from the index).
+            models.Index(fields=["name"], name="system_name_idx"),
             models.Index(fields=["lifecycle_stage"], name="system_stage_idx"),
             models.Index(fields=["ai_kind"], name="system_kind_idx"),
             models.Index(fields=["eu_ai_act_tier"], name="system_tier_idx"),

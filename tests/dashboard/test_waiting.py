@@ -207,3 +207,10 @@ def test_the_bell_and_the_counts_are_one_query_on_a_page(
         assert state.total == 3
         assert state.unread_notifications() == 0
         assert len(state.kinds) == 3
+
+
+def test_an_archived_risks_pending_acceptance_waits_for_nobody(world, committee_member):
+    archived_risk = RiskFactory(system=world["risk"].system, archived_at=timezone.now())
+    RiskAcceptanceFactory(risk=archived_risk)
+
+    assert waiting.waiting_counts(committee_member)["acceptances"] == 1  # world's only
