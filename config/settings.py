@@ -105,6 +105,8 @@ MIDDLEWARE = [
     "apps.accounts.middleware.SessionActivityMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # After a person's write, their navigation bar counts afresh (apps.dashboard.context_processors).
+    "apps.dashboard.context_processors.ForgetWaitingAfterWritesMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     # Last, as django-axes asks: turns a locked-out sign-in into the lockout page.
     "axes.middleware.AxesMiddleware",
@@ -159,6 +161,9 @@ if REPLICA_URL:
     DATABASE_ROUTERS = ["apps.core.replica.ReplicaRouter"]
 REPLICA_RETRY_SECONDS = env.int("REPLICA_RETRY_SECONDS", default=30)
 REPLICA_PIN_SECONDS = env.int("REPLICA_PIN_SECONDS", default=5)
+# How old the navigation bar's "Waiting for you" counts of a page may be (0: counted on every
+# page). A person's own writes and the home page always count afresh.
+WAITING_COUNTS_CACHE_SECONDS = env.int("WAITING_COUNTS_CACHE_SECONDS", default=30)
 # Connection pooling (README, "Scaling out"). DATABASE_POOLER=pgbouncer: DATABASE_URL (and
 # REPLICA_URL) name a PgBouncer in transaction mode, so nothing may outlive a transaction on the
 # server: no server-side cursor WITH HOLD (exports read through apps.core.db.stream_rows), no
@@ -533,6 +538,7 @@ SPECTACULAR_SETTINGS = {
         "SeverityEnum": "apps.incidents.models.Severity",
         "TokenScopeEnum": "apps.accounts.models.TokenScope",
         "CatalogueScopeEnum": "apps.compliance.models.CatalogueScope",
+        "ControlApplicabilityEnum": "apps.compliance.models_soa.ControlApplicability",
         # A system's tier and area, and a classification's proposed ones: one choice set each.
         "EuAiActTierEnum": "apps.systems.models.EUAIActTier",
         "EuAiActAreaEnum": "apps.systems.models.AnnexIIIArea",

@@ -107,6 +107,13 @@ def media_root(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def _waiting_counted_on_every_page(settings):
+    """Tests read the navigation bar's counts of the moment (tests/dashboard/test_waiting.py
+    tests the half-minute cache of production)."""
+    settings.WAITING_COUNTS_CACHE_SECONDS = 0
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = FAST_PASSWORD_HASHERS
 

@@ -23,8 +23,9 @@ class HomeView(LoginRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         user = self.request.user
-        # "Waiting for you" first; its counts are the navigation bar's (one query for both).
-        context["waiting"] = navbar = Waiting(user)
+        # "Waiting for you" first; its counts are the navigation bar's (one query for both),
+        # counted afresh here (other pages may show them up to half a minute old).
+        context["waiting"] = navbar = Waiting(user, fresh=True)
         context["unread_notifications"] = navbar.unread_notifications
         context["waiting_for"] = waiting.waiting_for(user, counts=navbar.counts)
         context["memberships"] = selectors.memberships_with_systems(user)

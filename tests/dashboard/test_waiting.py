@@ -214,3 +214,59 @@ def test_an_archived_risks_pending_acceptance_waits_for_nobody(world, committee_
     RiskAcceptanceFactory(risk=archived_risk)
 
     assert waiting.waiting_counts(committee_member)["acceptances"] == 1  # world's only
+
+
+WAITING_BADGE = (
+    '<span class="badge rounded-pill text-bg-warning" data-testid="waiting-count">{}</span>'
+)
+
+
+@pytest.fixture
+def counts_cached(settings):
+    settings.WAITING_COUNTS_CACHE_SECONDS = 30
+
+
+def test_a_page_may_show_counts_up_to_the_cache_age_old(
+    client_for, world, contributor, system, counts_cached
+):
+    client = client_for(contributor)
+    assertContains(client.get(reverse("systems:list")), WAITING_BADGE.format(3), html=True)
+
+    MitigationFactory(system=system, owner=contributor, due_date=ago(1))  # someone else's doing
+
+    assertContains(client.get(reverse("systems:list")), WAITING_BADGE.format(3), html=True)
+
+
+def test_cached_counts_cost_no_query(client_for, world, contributor, counts_cached):
+    client = client_for(contributor)
+    client.get(reverse("systems:list"))
+
+    with CaptureQueriesContext(connection) as captured:
+        client.get(reverse("systems:list"))
+
+    assert not [q for q in captured if "waiting_mitigations" in q["sql"]]
+
+
+def test_the_persons_own_write_shows_on_their_next_page(
+    client_for, world, contributor, system, counts_cached
+):
+    client = client_for(contributor)
+    client.get(reverse("systems:list"))
+    MitigationFactory(system=system, owner=contributor, due_date=ago(1))
+
+    client.post(reverse("reminders:notifications_read_all"))
+
+    assertContains(client.get(reverse("systems:list")), WAITING_BADGE.format(4), html=True)
+
+
+def test_the_home_page_counts_afresh(client_for, world, contributor, system, counts_cached):
+    client = client_for(contributor)
+    client.get(reverse("systems:list"))
+    MitigationFactory(system=system, owner=contributor, due_date=ago(1))
+
+    response = client.get(reverse("dashboard:home"))
+
+    kinds = {kind.key: kind for kind in response.context["waiting_for"]}
+    assert kinds["mitigations"].count == 2
+    # …and the next page shows what the home page counted.
+    assertContains(client.get(reverse("systems:list")), WAITING_BADGE.format(4), html=True)
