@@ -105,7 +105,7 @@ MIDDLEWARE = [
     "apps.accounts.middleware.SessionActivityMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    # After a person's write, their navigation bar counts afresh (apps.dashboard.context_processors).
+    # After a write, the person's navigation bar counts afresh (apps.dashboard.context_processors)
     "apps.dashboard.context_processors.ForgetWaitingAfterWritesMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     # Last, as django-axes asks: turns a locked-out sign-in into the lockout page.
