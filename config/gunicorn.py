@@ -32,7 +32,7 @@ control_socket_disable = True
 def post_worker_init(worker):
     """Load what the first request of a kind would otherwise wait for: WeasyPrint, its fonts and
     text layout (about 0.7 s on the first plan PDF of a worker)."""
-    from apps.reviews.pdf import warm_up
+    from apps.core.pdf import warm_up
 
     warm_up()
 

@@ -30,10 +30,7 @@ import pytest
 from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 
-from apps.assessments import pdf as assessment_pdf
-from apps.compliance import exports_soa
-from apps.documentation import outputs as documentation_outputs
-from apps.reviews import pdf
+from apps.core import pdf as core_pdf
 from tests.matrix_world import OTHER_TEAM_MARK, Case, is_sided, world  # noqa: F401 (fixture)
 from tests.permission_matrix import (
     ARCHIVED,
@@ -156,27 +153,11 @@ def test_every_row_has_a_cell_per_role():
 
 @pytest.fixture
 def quick_pdf(monkeypatch):
-    """The live plan's PDF as its HTML: WeasyPrint's layout takes seconds per plan, and the matrix
-    asks who gets the document, not how it looks (tests/reviews/test_pdf.py lays real ones out).
-    The document's template is still rendered, so a template error still shows here."""
-    monkeypatch.setattr(
-        pdf, "render_plan_pdf", lambda context: pdf.render_to_string(pdf.TEMPLATE, context).encode()
-    )
-    monkeypatch.setattr(
-        exports_soa,
-        "render_pdf",
-        lambda context: pdf.render_to_string(exports_soa.PDF_TEMPLATE, context).encode(),
-    )
-    monkeypatch.setattr(
-        assessment_pdf,
-        "render_pdf",
-        lambda context: pdf.render_to_string(assessment_pdf.TEMPLATE, context).encode(),
-    )
-    monkeypatch.setattr(
-        documentation_outputs,
-        "build_pdf",
-        lambda version: documentation_outputs.pdf_html(version).encode(),
-    )
+    """Every PDF as its HTML: WeasyPrint's layout takes seconds per document, and the matrix asks
+    who gets the document, not how it looks (tests/reviews/test_pdf.py and the other apps' PDF
+    tests lay real ones out). The documents' templates are still rendered, so a template error
+    still shows here."""
+    monkeypatch.setattr(core_pdf, "html_to_pdf", lambda html: html.encode())
 
 
 def visits() -> list[list[Case]]:

@@ -14,7 +14,6 @@ import tempfile
 from django.db.models import CharField, F, OuterRef, Subquery, TextField, Value
 from django.db.models.functions import Coalesce, Concat
 from django.http import FileResponse, HttpResponse
-from django.template.loader import render_to_string
 from django.utils import timezone
 
 from apps.compliance.models_soa import (
@@ -24,6 +23,7 @@ from apps.compliance.models_soa import (
     SoAVersion,
     SoAVersionEntry,
 )
+from apps.core import pdf as core_pdf
 from apps.core.api.exports import FORMATS, Column, Exporter, JoinedText, ReferenceText, write_xlsx
 from apps.mitigations.models import Mitigation
 
@@ -162,12 +162,7 @@ def xlsx_response(exporter: type[Exporter], queryset, filename: str) -> FileResp
 def render_pdf(context: dict) -> bytes:
     """The PDF of the statement (``context`` as for ``compliance/soa/pdf.html``); nothing is
     fetched while rendering."""
-    from weasyprint import HTML
-    from weasyprint.urls import URLFetcher
-
-    fetcher = URLFetcher(allowed_protocols={"data"}, timeout=1, allow_redirects=False)
-    html = render_to_string(PDF_TEMPLATE, {**context, "generated_at": timezone.now()})
-    return HTML(string=html, base_url="", url_fetcher=fetcher).write_pdf()
+    return core_pdf.render_pdf(PDF_TEMPLATE, {**context, "generated_at": timezone.now()})
 
 
 def pdf_response(content: bytes, filename: str) -> HttpResponse:

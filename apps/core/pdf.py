@@ -20,14 +20,26 @@ CACHE_SECONDS = 7 * 24 * 60 * 60
 logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 
 
-def render_pdf(template: str, context: dict) -> bytes:
-    """The PDF bytes of ``template`` rendered with ``context``."""
+def html_to_pdf(html: str) -> bytes:
+    """The PDF bytes of an HTML document (its stylesheet inlined: no URL but ``data:`` is
+    fetched)."""
     from weasyprint import HTML
     from weasyprint.urls import URLFetcher
 
     fetcher = URLFetcher(allowed_protocols={"data"}, timeout=1, allow_redirects=False)
-    html = render_to_string(template, context)
     return HTML(string=html, base_url="", url_fetcher=fetcher).write_pdf()
+
+
+def render_pdf(template: str, context: dict) -> bytes:
+    """The PDF bytes of ``template`` rendered with ``context``."""
+    return html_to_pdf(render_to_string(template, context))
+
+
+def warm_up() -> None:
+    """Import WeasyPrint and lay out a line of text (fontconfig, Pango, the fonts) so that the
+    first PDF of a web worker is as quick as the next ones; ``config/gunicorn.py`` calls it when
+    a worker starts."""
+    html_to_pdf("<p>AI Risk Register</p>")
 
 
 def cached(key: str, make: Callable[[], bytes], seconds: int = CACHE_SECONDS) -> bytes:

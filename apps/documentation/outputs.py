@@ -10,22 +10,18 @@ than ``data:`` is refused, as for the safety plan (:mod:`apps.reviews.pdf`).
 from __future__ import annotations
 
 import io
-import logging
 
-from django.core.cache import cache
 from django.http import HttpResponse
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from apps.core import pdf as core_pdf
 from apps.documentation.annex_iv import EDITABLE_GROUPS
 
 PDF_TEMPLATE = "documentation/pdf.html"
 # Bump when the document template, the stylesheets or the DOCX layout change.
 LAYOUT_VERSION = 1
-CACHE_SECONDS = 7 * 24 * 60 * 60
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-
-logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 
 
 def document_context(content: dict, *, version=None, document=None, live=False) -> dict:
@@ -45,12 +41,7 @@ def _cache_key(version, kind: str) -> str:
 
 
 def _cached(version, kind: str, make) -> bytes:
-    key = _cache_key(version, kind)
-    data = cache.get(key)
-    if data is None:
-        data = make()
-        cache.set(key, data, CACHE_SECONDS)
-    return data
+    return core_pdf.cached(_cache_key(version, kind), make)
 
 
 # --- PDF ------------------------------------------------------------------------------------------
@@ -65,12 +56,7 @@ def pdf_html(version) -> str:
 
 
 def build_pdf(version) -> bytes:
-    from weasyprint import HTML
-    from weasyprint.urls import URLFetcher
-
-    html = pdf_html(version)
-    fetcher = URLFetcher(allowed_protocols={"data"}, timeout=1, allow_redirects=False)
-    return HTML(string=html, base_url="", url_fetcher=fetcher).write_pdf()
+    return core_pdf.html_to_pdf(pdf_html(version))
 
 
 def version_pdf(version) -> bytes:

@@ -2,8 +2,9 @@
 
 Nothing is fetched while rendering: the stylesheet is inlined and every other URL (links typed
 into the plan, images) is refused, so a plan can never make the server reach the network.
-WeasyPrint is imported on first use, so that processes which never render a PDF (the Celery
-worker, management commands) do not load it; web workers load it when they start (``warm_up``).
+WeasyPrint is imported on first use (:mod:`apps.core.pdf`), so that processes which never render
+a PDF (the Celery worker, management commands) do not load it; web workers load it when they
+start (``apps.core.pdf.warm_up``).
 
 Layout time follows the page count: the risk catalogue and the treatment plans are blocks as
 wide as the page (in narrow table columns a 50-risk plan was 42 pages and 3.5 s; it is about 20
@@ -14,39 +15,20 @@ key moves on with each decision on it.
 from __future__ import annotations
 
 import hashlib
-import logging
 from collections.abc import Callable
 
-from django.core.cache import cache
 from django.db.models import Max
-from django.template.loader import render_to_string
+
+from apps.core import pdf as core_pdf
 
 TEMPLATE = "reviews/plan_pdf.html"
 # Bump when the document template or its stylesheet changes, so cached PDFs are redone.
 LAYOUT_VERSION = 5
-CACHE_SECONDS = 7 * 24 * 60 * 60
-
-# WeasyPrint reports every rendering step at INFO; only its warnings belong in the logs.
-logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 
 
 def render_plan_pdf(context: dict) -> bytes:
     """The PDF bytes of a plan document (``context`` as for ``reviews/_plan_document.html``)."""
-    from weasyprint import HTML
-    from weasyprint.urls import URLFetcher
-
-    fetcher = URLFetcher(allowed_protocols={"data"}, timeout=1, allow_redirects=False)
-    html = render_to_string(TEMPLATE, context)
-    return HTML(string=html, base_url="", url_fetcher=fetcher).write_pdf()
-
-
-def warm_up() -> None:
-    """Import WeasyPrint and lay out a line of text (fontconfig, Pango, the fonts) so that the
-    first plan PDF of a web worker is as quick as the next ones; ``config/gunicorn.py`` calls it
-    when a worker starts."""
-    from weasyprint import HTML
-
-    HTML(string="<p>AI Risk Register</p>").write_pdf()
+    return core_pdf.render_pdf(TEMPLATE, context)
 
 
 def version_cache_key(version) -> str:
@@ -62,9 +44,4 @@ def version_cache_key(version) -> str:
 
 def render_version_pdf(version, context: Callable[[], dict]) -> bytes:
     """The PDF of a frozen version, from the cache when nothing it shows has changed."""
-    key = version_cache_key(version)
-    content = cache.get(key)
-    if content is None:
-        content = render_plan_pdf(context())
-        cache.set(key, content, CACHE_SECONDS)
-    return content
+    return core_pdf.cached(version_cache_key(version), lambda: render_plan_pdf(context()))
