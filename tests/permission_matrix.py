@@ -101,6 +101,10 @@ ADMIN_ONLY = "login | 403 | 403 | 403 | 403 | 200"
 SOA_READ = "login | 403 | 403 | 200 | 200 | 200"
 SOA_READ_ONLY = "login | 403 | 403 | 405 | 405 | 405"
 SOA_FORM = "login | 403 | 403 | 200 | 403 | 200"  # kept by committee members and administrators
+# Its API: read-only, by the same readers; auditors are refused a write before anything else.
+SOA_API_READ = "401 | 403 | 403 | 200 | 200 | 200"
+SOA_API_READ_ONLY = "401 | 403 | 403 | 405 | 403 | 405"
+SOA_ENTRY = {"pk": "@soa_entry"}
 SOA_VERSION = {"pk": "@soa_version"}
 SYSTEM = {"pk": "@system"}
 # An update says which version it read (else 428); an empty one changes nothing of anyone's.
@@ -937,6 +941,23 @@ MATRIX: dict[str, Entry] = {
         data=VERSION_READ,
     ),
     "api:obligation-history": api(GET=API_TEAM_READ, POST=API_READ_ONLY, kwargs=OBLIGATION),
+    # The Statement of Applicability: its versions (with their frozen controls) and its draft,
+    # read-only, by those who read its pages.
+    **{
+        f"api:soa-{name}-list": api(GET=SOA_API_READ, POST=SOA_API_READ_ONLY)
+        for name in ("version", "entry")
+    },
+    "api:soa-version-detail": api(
+        GET=SOA_API_READ, PATCH=SOA_API_READ_ONLY, DELETE=SOA_API_READ_ONLY, kwargs=SOA_VERSION
+    ),
+    **{
+        f"api:soa-version-{name}": api(GET=SOA_API_READ, POST=SOA_API_READ_ONLY, kwargs=SOA_VERSION)
+        for name in ("entries", "history")
+    },
+    "api:soa-entry-detail": api(
+        GET=SOA_API_READ, PATCH=SOA_API_READ_ONLY, DELETE=SOA_API_READ_ONLY, kwargs=SOA_ENTRY
+    ),
+    "api:soa-entry-history": api(GET=SOA_API_READ, POST=SOA_API_READ_ONLY, kwargs=SOA_ENTRY),
     # Training completions: read-only; everyone's for global readers, one's own for the others.
     "api:training-completion-list": api(GET=API_SIGNED_IN, POST=API_READ_ONLY),
     "api:training-completion-detail": api(

@@ -7,6 +7,8 @@ due date and step (the reminders' unique constraint: running the sweep twice tel
 twice; a due date that moves is a new reminder). Overdue ones escalate to the committee after
 the configured delay. Obligations that no longer apply, that are met or justified as not
 applicable, and those of archived systems are left out.
+
+Also the e-mails of the Statement of Applicability's events (:mod:`.notifications_soa`).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import datetime
 from django.db.models import F
 from django.db.models.functions import Coalesce
 
+from apps.compliance import notifications_soa
 from apps.compliance.models import OPEN_STATUSES, Applicability, Obligation
 from apps.compliance.services import expire_exceptions
 from apps.reminders.models import ReminderReason
@@ -23,6 +26,7 @@ from apps.reminders.registry import (
     Candidate,
     collector,
     keyset_batches,
+    register_event_email,
     register_housekeeping,
     url_maker,
     when,
@@ -138,3 +142,8 @@ def obligations_overdue(today: datetime.date):
     the committee after the escalation delay."""
     for rows in keyset_batches(_open_obligations().filter(due_date__lt=today), FIELDS):
         yield _candidates(rows, today)
+
+
+# The e-mails of the Statement of Applicability's events (a version submitted, decided).
+register_event_email(ReminderReason.SOA_SUBMITTED, notifications_soa.submission_message)
+register_event_email(ReminderReason.SOA_DECIDED, notifications_soa.decision_message)

@@ -22,7 +22,7 @@ from django.db import transaction
 from django.db.models import Max, Prefetch, QuerySet, Subquery
 from django.utils import timezone
 
-from apps.compliance import permissions_soa
+from apps.compliance import notifications_soa, permissions_soa
 from apps.compliance.models import Catalogue, Requirement
 from apps.compliance.models_soa import (
     SOA_FRAMEWORK,
@@ -216,6 +216,28 @@ def version_entries(version: SoAVersion) -> QuerySet[SoAVersionEntry]:
     return version.entries.order_by("position", "pk")
 
 
+def soa_entries() -> QuerySet[SoAEntry]:
+    """Every entry written in the draft, in the catalogue's order, with its control (and the
+    control's catalogue and objective), who last changed it and its mitigations (three queries
+    whatever their number). Entries of a retired catalogue's controls too: the API's list keeps
+    the catalogue in force's (:func:`current_soa_entries`)."""
+    return SoAEntry.objects.select_related(
+        "requirement__catalogue", "requirement__parent", "updated_by"
+    ).prefetch_related(
+        Prefetch("mitigations", queryset=Mitigation.objects.only("pk", "title").order_by("pk"))
+    )
+
+
+def current_soa_entries() -> QuerySet[SoAEntry]:
+    """The draft's entries of the controls of the ISO/IEC 42001 catalogue in force (a control
+    without an entry is not decided yet)."""
+    return soa_entries().filter(
+        requirement__catalogue__framework=SOA_FRAMEWORK,
+        requirement__catalogue__retired_at__isnull=True,
+        requirement__kind=SOA_REQUIREMENT_KIND,
+    )
+
+
 def soa_history() -> QuerySet[AuditEvent]:
     """Every change of the draft's entries and of the versions, newest first."""
     types = ContentType.objects.get_for_models(SoAEntry, SoAVersion)
@@ -381,9 +403,9 @@ def _frozen_mitigations(entry: SoAEntry) -> list[dict]:
 
 @transaction.atomic
 def submit_soa(*, by, note: str = "") -> SoAVersion:
-    """Freeze the draft as the next version and ask the committee to decide on it. Refused
-    while another version waits for the committee, and while a control is not decided or not
-    justified (every problem at once)."""
+    """Freeze the draft as the next version and ask the committee to decide on it (its members
+    but the submitter are told). Refused while another version waits for the committee, and
+    while a control is not decided or not justified (every problem at once)."""
     _check_editor(by)
     # One submission at a time: versions are numbered under the catalogue's row lock.
     catalogue = (
@@ -421,6 +443,7 @@ def submit_soa(*, by, note: str = "") -> SoAVersion:
             for position, row in enumerate(rows, start=1)
         ]
     )
+    notifications_soa.tell_committee(version, by=by)
     return version
 
 
@@ -432,7 +455,7 @@ def _locked(version: SoAVersion) -> SoAVersion:
 def decide_soa(*, version: SoAVersion, by, approve: bool, comment: str = "") -> SoAVersion:
     """A committee member's decision on a pending version (not theirs): approved, it is the
     Statement of Applicability in force; rejected (saying why), the draft is revised and
-    submitted again."""
+    submitted again. The submitter is told."""
     version = _locked(version)
     if not version.is_pending:
         raise StateConflict(
@@ -450,6 +473,7 @@ def decide_soa(*, version: SoAVersion, by, approve: bool, comment: str = "") -> 
     version.decision_comment = comment
     outcome = "approved" if approve else "rejected"
     save_with_history(version, by=by, reason=f"Version {version.number} {outcome}")
+    notifications_soa.tell_decision(version)
     return version
 
 

@@ -49,6 +49,8 @@ class ReminderReason(models.TextChoices):
         "classification_to_confirm",
         "Classification to confirm: the facts it rests on changed",
     )
+    SOA_SUBMITTED = "soa_submitted", "Statement of Applicability submitted for your decision"
+    SOA_DECIDED = "soa_decided", "Decision on the Statement of Applicability"
 
 
 # Reasons that mean "late": after ReminderSettings.escalate_after_days they reach the committee.
@@ -77,6 +79,8 @@ EVENT_REASONS = frozenset(
         ReminderReason.CONCERN_RAISED,
         ReminderReason.CONCERN_ANSWERED,
         ReminderReason.CLASSIFICATION_TO_CONFIRM,
+        ReminderReason.SOA_SUBMITTED,
+        ReminderReason.SOA_DECIDED,
     }
 )
 

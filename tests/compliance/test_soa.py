@@ -20,40 +20,10 @@ from apps.compliance.models_soa import (
 from apps.core.concurrency import EditConflict, StateConflict
 from apps.core.models import AuditEvent
 from apps.reviews.models import ImmutableRecordError
+from tests.compliance.conftest import APPLICABLE, answer_all, submitted
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
-
-APPLICABLE = {
-    "applicability": ControlApplicability.APPLICABLE,
-    "justification": "Needed for the AI management system.",
-    "implementation": ControlImplementation.IMPLEMENTED,
-}
-
-
-@pytest.fixture
-def controls():
-    return list(soa.soa_controls(soa.soa_catalogue()))
-
-
-@pytest.fixture
-def second_member(db):
-    return UserFactory(is_committee_member=True, full_name="Sean Second")
-
-
-def answer_all(controls, by, **values):
-    """Every control answered (applicable and justified unless ``values`` say otherwise)."""
-    SoAEntry.objects.bulk_create(
-        [
-            SoAEntry(requirement=control, updated_by=by, **{**APPLICABLE, **values})
-            for control in controls
-        ]
-    )
-
-
-def submitted(controls, by) -> SoAVersion:
-    answer_all(controls, by)
-    return soa.submit_soa(by=by, note="First statement")
 
 
 # --- The draft ------------------------------------------------------------------------------------

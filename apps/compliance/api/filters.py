@@ -1,4 +1,5 @@
-"""The API's filters of obligations (the list page's, with ``search``) and of requirements."""
+"""The API's filters of obligations (the list page's, with ``search``), of requirements, and of
+the Statement of Applicability's versions and draft entries."""
 
 from __future__ import annotations
 
@@ -7,6 +8,13 @@ from django.db.models import Q
 
 from apps.compliance.filters import ObligationFilterSet
 from apps.compliance.models import Requirement, RequirementKind
+from apps.compliance.models_soa import (
+    ControlApplicability,
+    ControlImplementation,
+    SoAEntry,
+    SoAVersion,
+    SoAVersionStatus,
+)
 from apps.core.api.filters import APISearchFilterMixin
 
 
@@ -52,3 +60,26 @@ class RequirementFilterSet(django_filters.FilterSet):
         if not self.form.cleaned_data.get("catalogue"):
             queryset = queryset.filter(catalogue__retired_at__isnull=True)
         return super().filter_queryset(queryset)
+
+
+class SoAVersionFilterSet(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(choices=SoAVersionStatus.choices)
+    number = django_filters.NumberFilter(label="The version's number (1, 2, 3…)")
+
+    class Meta:
+        model = SoAVersion
+        fields = []
+
+
+class SoAEntryFilterSet(django_filters.FilterSet):
+    applicability = django_filters.ChoiceFilter(choices=ControlApplicability.choices)
+    implementation = django_filters.ChoiceFilter(choices=ControlImplementation.choices)
+    identifier = django_filters.CharFilter(
+        field_name="requirement__identifier",
+        lookup_expr="iexact",
+        label="The control's identifier (A.6.2.4)",
+    )
+
+    class Meta:
+        model = SoAEntry
+        fields = []

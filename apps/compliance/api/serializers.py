@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apps.compliance.models import Catalogue, Obligation, ObligationStatus, Requirement
+from apps.compliance.models_soa import SoAEntry, SoAVersion, SoAVersionEntry
 from apps.core.api import registry
 from apps.core.api.serializers import (
     HistoryURLField,
@@ -81,6 +84,19 @@ class RequirementLinkSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+def _mitigation_links(request, mitigations) -> list[dict]:
+    """Linked mitigations as ``{id, reference, name, url}`` (an obligation's, an SoA entry's)."""
+    return [
+        {
+            "id": m.pk,
+            "reference": m.reference,
+            "name": m.title,
+            "url": registry.detail_url(request, "mitigation", m.pk),
+        }
+        for m in mitigations
+    ]
+
+
 # --- Obligations ----------------------------------------------------------------------------------
 class KeyDateSerializer(serializers.Serializer):
     key = serializers.CharField()
@@ -138,16 +154,7 @@ class ObligationSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(RecordLinkSerializer(many=True))
     def get_mitigations(self, obligation) -> list[dict]:
-        request = self.context.get("request")
-        return [
-            {
-                "id": m.pk,
-                "reference": m.reference,
-                "name": m.title,
-                "url": registry.detail_url(request, "mitigation", m.pk),
-            }
-            for m in obligation.mitigations.all()
-        ]
+        return _mitigation_links(self.context.get("request"), obligation.mitigations.all())
 
     @extend_schema_field(serializers.IntegerField(help_text="Live (not removed) evidence items."))
     def get_evidence_count(self, obligation) -> int:
@@ -188,3 +195,134 @@ class ObligationInputSerializer(serializers.Serializer):
     change_reason = serializers.CharField(
         max_length=255, required=False, allow_blank=True, write_only=True
     )
+
+
+# --- The Statement of Applicability ---------------------------------------------------------------
+class SoAEntrySerializer(serializers.ModelSerializer):
+    """The draft's answer for one control, as it stands."""
+
+    url = SelfURLField("soa-entry")
+    web_url = serializers.SerializerMethodField()
+    requirement = RequirementLinkSerializer(read_only=True)
+    objective = serializers.SerializerMethodField()
+    policies = serializers.ListField(
+        child=serializers.CharField(),
+        source="policy_lines",
+        read_only=True,
+        help_text="The policies and procedures that implement it: names or addresses.",
+    )
+    mitigations = serializers.SerializerMethodField()
+    updated_by = PersonSerializer(read_only=True, allow_null=True)
+    history = HistoryURLField("soa-entry")
+
+    class Meta:
+        model = SoAEntry
+        fields = [
+            "id",
+            "url",
+            "web_url",
+            "requirement",
+            "objective",
+            "applicability",
+            "justification",
+            "implementation",
+            "mitigations",
+            "policies",
+            "updated_by",
+            "created_at",
+            "updated_at",
+            "version",
+            "history",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_web_url(self, entry) -> str:
+        """The control on the draft's page."""
+        request = self.context.get("request")
+        path = f"{reverse('compliance_org:soa')}#control-{entry.requirement_id}"
+        return request.build_absolute_uri(path) if request is not None else path
+
+    @extend_schema_field(
+        serializers.CharField(help_text="The control objective it belongs to (A.6 …).")
+    )
+    def get_objective(self, entry) -> str:
+        parent = entry.requirement.parent
+        return f"{parent.identifier} {parent.title}" if parent else ""
+
+    @extend_schema_field(RecordLinkSerializer(many=True))
+    def get_mitigations(self, entry) -> list[dict]:
+        return _mitigation_links(self.context.get("request"), entry.mitigations.all())
+
+
+class FrozenMitigationSerializer(serializers.Serializer):
+    reference = serializers.CharField(help_text="MTG-0012")
+    title = serializers.CharField()
+    system = serializers.CharField(help_text="The system's reference (SYS-0042).")
+    status = serializers.CharField(help_text="Its status when the version was submitted.")
+
+
+class SoAVersionEntrySerializer(serializers.ModelSerializer):
+    """One control as it was frozen in a version: texts copied when it was submitted."""
+
+    requirement = serializers.PrimaryKeyRelatedField(
+        read_only=True, help_text="The control's id among the requirements."
+    )
+    mitigations = FrozenMitigationSerializer(many=True, read_only=True)
+    policies = serializers.ListField(
+        child=serializers.CharField(), source="policy_lines", read_only=True
+    )
+
+    class Meta:
+        model = SoAVersionEntry
+        fields = [
+            "id",
+            "position",
+            "requirement",
+            "identifier",
+            "title",
+            "objective",
+            "applicability",
+            "justification",
+            "implementation",
+            "mitigations",
+            "policies",
+        ]
+        read_only_fields = fields
+
+
+class SoAVersionSerializer(serializers.ModelSerializer):
+    url = SelfURLField("soa-version")
+    web_url = WebURLField()
+    catalogue = CatalogueSummarySerializer(read_only=True)
+    submitted_by = PersonSerializer(read_only=True)
+    decided_by = PersonSerializer(read_only=True, allow_null=True)
+    entries = serializers.SerializerMethodField()
+    history = HistoryURLField("soa-version")
+
+    class Meta:
+        model = SoAVersion
+        fields = [
+            "id",
+            "url",
+            "web_url",
+            "number",
+            "status",
+            "catalogue",
+            "note",
+            "submitted_by",
+            "submitted_at",
+            "decided_by",
+            "decided_at",
+            "decision_comment",
+            "entries",
+            "history",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_entries(self, version) -> str:
+        """The address of the version's frozen controls."""
+        return registry.reverse_api(
+            self.context.get("request"), "soa-version-entries", pk=version.pk
+        )

@@ -1,17 +1,31 @@
 from __future__ import annotations
 
 from django.db.models import Prefetch
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins
+from rest_framework.decorators import action
+from rest_framework.response import Response
 
-from apps.compliance import permissions, selectors, services
-from apps.compliance.api.filters import ObligationAPIFilterSet, RequirementFilterSet
+from apps.compliance import permissions, selectors, services, soa
+from apps.compliance.api.filters import (
+    ObligationAPIFilterSet,
+    RequirementFilterSet,
+    SoAEntryFilterSet,
+    SoAVersionFilterSet,
+)
 from apps.compliance.api.serializers import (
     ObligationInputSerializer,
     ObligationSerializer,
     RequirementSerializer,
+    SoAEntrySerializer,
+    SoAVersionEntrySerializer,
+    SoAVersionSerializer,
 )
 from apps.compliance.models import Obligation, Requirement
+from apps.compliance.models_soa import SoAEntry, SoAVersion
 from apps.compliance.pagination import IdsFirstAPIPagination
+from apps.core import rules
+from apps.core.api.permissions import RecordPermission
 from apps.core.api.viewsets import RecordViewSet, ServiceWriteMixin
 from apps.mitigations.models import Mitigation
 from apps.risks.models import Risk
@@ -79,3 +93,70 @@ class ObligationViewSet(ServiceWriteMixin, mixins.UpdateModelMixin, RecordViewSe
             risks=risks,
             reason=reason,
         )
+
+
+# --- The Statement of Applicability ---------------------------------------------------------------
+class SoAReadPermission(RecordPermission):
+    """The Statement of Applicability is the organisation's: read by those who may read its
+    pages (committee members, auditors, administrators), refused to the others (403, saying
+    why) whatever the method; nobody writes it through the API."""
+
+    def has_permission(self, request, view):
+        user = request.user
+        if not (user and user.is_authenticated):
+            return False
+        refusal = rules.refusal(user, "view_soa")
+        if refusal:
+            self.message = refusal
+            return False
+        return super().has_permission(request, view)
+
+
+class SoAVersionViewSet(RecordViewSet):
+    """The versions of the organisation's ISO/IEC 42001 Statement of Applicability, newest
+    first, read-only: who submitted each and when, the committee's decision (`pending`,
+    `approved`, `rejected`, `withdrawn`), and each control as it was frozen (`entries/`). The
+    latest approved version is the statement in force. Filter by `status` or `number`. Read by
+    committee members, auditors and administrators; submitted and decided on the pages."""
+
+    model = SoAVersion
+    serializer_class = SoAVersionSerializer
+    filterset_class = SoAVersionFilterSet
+    permission_classes = [SoAReadPermission]
+    http_method_names = ["get", "head", "options"]
+
+    def get_list_queryset(self):
+        return soa.soa_versions()
+
+    @extend_schema(
+        summary="The version's controls, as they were frozen when it was submitted",
+        responses=SoAVersionEntrySerializer(many=True),
+        filters=False,
+    )
+    @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
+    def entries(self, request, *args, **kwargs):
+        version = self.get_object(queryset=SoAVersion.objects.all())
+        entries = soa.version_entries(version)
+        context = self.get_serializer_context()
+        return Response(SoAVersionEntrySerializer(entries, many=True, context=context).data)
+
+
+class SoAEntryViewSet(RecordViewSet):
+    """The draft of the Statement of Applicability, read-only: the answer written for each
+    ISO/IEC 42001 Annex A control of the catalogue in force (applicability, justification,
+    implementation, the mitigations and policies that implement it), in the catalogue's order;
+    a control without an entry is not decided yet. Filter by `applicability`, `implementation`
+    or `identifier`. Each entry has its history (`/history/`). Read by committee members,
+    auditors and administrators; edited on the pages."""
+
+    model = SoAEntry
+    serializer_class = SoAEntrySerializer
+    filterset_class = SoAEntryFilterSet
+    permission_classes = [SoAReadPermission]
+    http_method_names = ["get", "head", "options"]
+
+    def get_list_queryset(self):
+        return soa.current_soa_entries()
+
+    def get_detail_queryset(self):
+        return soa.soa_entries()
