@@ -287,6 +287,11 @@ class AssessmentVersion(models.Model):
     def get_absolute_url(self):
         return reverse("assessments:version", args=[self.assessment_id, self.number])
 
+    @property
+    def version_date(self):
+        """When the version was submitted (the "Compare with" list: core/_compare_with.html)."""
+        return self.submitted_at
+
     def delete(self, *args, **kwargs):
         raise ImmutableRecordError("A submitted assessment version is never deleted.")
 

@@ -171,6 +171,16 @@ class ClassificationRecord(ReferenceMixin, VersionedModel, TimeStampedModel):
     def __str__(self):
         return f"{self.system} · classification v{self.number}"
 
+    @property
+    def version_date(self):
+        """When the version was recorded (the "Compare with" list: core/_compare_with.html)."""
+        return self.created_at
+
+    @property
+    def version_note(self) -> str:
+        """What the version said, beside its date in the "Compare with" list."""
+        return self.get_tier_display()
+
     def get_absolute_url(self):
         return reverse_pk("classification:detail", self.pk)
 

@@ -276,5 +276,10 @@ class TechnicalDocumentVersion(models.Model):
     def get_absolute_url(self):
         return reverse("documentation:version", args=[self.document_id, self.number])
 
+    @property
+    def version_date(self):
+        """When the version was generated (the "Compare with" list: core/_compare_with.html)."""
+        return self.generated_at
+
     def delete(self, *args, **kwargs):
         raise ImmutableVersionError("A generated version of a technical document is never deleted.")

@@ -410,6 +410,11 @@ class PlanVersion(models.Model):
     def get_absolute_url(self):
         return reverse("reviews:version", args=[self.system_id, self.number])
 
+    @property
+    def version_date(self):
+        """When the version was submitted (the "Compare with" list: core/_compare_with.html)."""
+        return self.submitted_at
+
     def delete(self, *args, **kwargs):
         raise ImmutableRecordError("A submitted plan version is never deleted.")
 
