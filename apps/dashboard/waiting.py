@@ -64,6 +64,7 @@ def _acceptances(user) -> QuerySet | None:
         )
         .exclude(system__business_owner=user)
         .exclude(system__technical_owner=user)
+        .order_by()
         .values("pk")[:1]
     )
     return (

@@ -506,7 +506,17 @@ class RiskAcceptance(ReferenceMixin, models.Model):
 
     class Meta:
         ordering = ["-requested_at"]
-        indexes = [models.Index(fields=["status", "expires_on"], name="acceptance_status_idx")]
+        indexes = [
+            models.Index(fields=["status", "expires_on"], name="acceptance_status_idx"),
+            # The committee's first pending acceptances, oldest first ("Waiting for you"): read
+            # in order until enough are found, not all of them sorted (12,500 pending among a
+            # million risks: 190 ms sorted).
+            models.Index(
+                fields=["requested_at", "id"],
+                condition=Q(status="pending"),
+                name="acceptance_pending_idx",
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["risk"],
