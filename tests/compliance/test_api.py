@@ -3,7 +3,6 @@ and worked on through the service with If-Match), each with its history."""
 
 import pytest
 from django.urls import reverse
-from rest_framework.test import APIClient
 
 from apps.compliance.models import ObligationStatus
 from apps.core import services as core_services
@@ -16,18 +15,6 @@ from tests.factories import (
 )
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def api_for(user_for):
-    def make(role):
-        client = APIClient()
-        user = user_for(role)
-        if user is not None:
-            client.force_authenticate(user)
-        return client
-
-    return make
 
 
 def detail(obligation):

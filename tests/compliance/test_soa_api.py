@@ -4,7 +4,6 @@ in a fixed number of queries."""
 
 import pytest
 from django.urls import reverse
-from rest_framework.test import APIClient
 
 from apps.compliance import soa
 from apps.compliance.models_soa import (
@@ -18,18 +17,6 @@ from tests.compliance.conftest import APPLICABLE, answer_all, submitted
 from tests.factories import MitigationFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def api_for(user_for):
-    def make(role):
-        client = APIClient()
-        user = user_for(role)
-        if user is not None:
-            client.force_authenticate(user)
-        return client
-
-    return make
 
 
 @pytest.fixture
