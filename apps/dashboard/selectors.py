@@ -251,10 +251,12 @@ def system_figures(scope: Scope, *, today: datetime.date) -> dict:
         }
         for tier, label in tiers
     ]
-    items, _ = _first_with_total(
+    # Their count is the GROUP BY's: no window count here (it joined and sorted every overdue
+    # system to keep five: 80 ms at 50,000 systems).
+    items = list(
         systems.filter(next_review_due__lt=today)
         .select_related("team")
-        .order_by("next_review_due", "name")
+        .order_by("next_review_due", "name")[:LIST_LENGTH]
     )
     for system in items:
         system.days_overdue = (today - system.next_review_due).days
@@ -308,8 +310,12 @@ def expiring_acceptances(scope: Scope, *, today: datetime.date) -> dict:
             status=AcceptanceStatus.APPROVED, expires_on__gte=today, expires_on__lte=until
         ),
         "risk__system__team",
-    ).select_related("risk__system")
-    items, count = _first_with_total(queryset.order_by("expires_on", "pk"))
+    )
+    # The first few and their count read apart: in one query, with a window count, every
+    # matching row was joined and sorted (a million risks: 170 ms); apart, each is read from
+    # the (status, expiry) index (a few ms).
+    items = list(queryset.select_related("risk__system").order_by("expires_on", "pk")[:LIST_LENGTH])
+    count = queryset.count()
     for acceptance in items:
         acceptance.days_left = (acceptance.expires_on - today).days
     return {
