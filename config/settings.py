@@ -105,8 +105,8 @@ MIDDLEWARE = [
     "apps.accounts.middleware.SessionActivityMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    # After a write, the person's navigation bar counts afresh (apps.dashboard.context_processors)
-    "apps.dashboard.context_processors.ForgetWaitingAfterWritesMiddleware",
+    # After a write, the person's navigation bar counts afresh (apps.dashboard.middleware).
+    "apps.dashboard.middleware.ForgetWaitingAfterWritesMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     # Last, as django-axes asks: turns a locked-out sign-in into the lockout page.
     "axes.middleware.AxesMiddleware",

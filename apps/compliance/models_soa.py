@@ -44,6 +44,11 @@ class ControlImplementation(models.TextChoices):
     IMPLEMENTED = "implemented", "Implemented"
 
 
+def control_url(requirement_id: int) -> str:
+    """A control's row on the draft's page (an entry has none of its own)."""
+    return f"{reverse('compliance_org:soa')}#control-{requirement_id}"
+
+
 class SoAEntry(ConstraintErrorFieldsMixin, VersionedModel, TimeStampedModel):
     """The draft answer for one Annex A control."""
 
@@ -115,6 +120,9 @@ class SoAEntry(ConstraintErrorFieldsMixin, VersionedModel, TimeStampedModel):
 
     def __str__(self):
         return f"Statement of Applicability: {self.requirement}"
+
+    def get_absolute_url(self):
+        return control_url(self.requirement_id)
 
     @property
     def policy_lines(self) -> list[str]:

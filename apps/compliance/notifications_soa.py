@@ -10,9 +10,7 @@ once and, as their preference says, an e-mail through the outbox or a line in th
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.core.mail import EmailMessage
-from django.template.loader import render_to_string
 
 from apps.compliance.models_soa import SoAVersion, SoAVersionStatus
 from apps.reminders import events
@@ -62,20 +60,13 @@ def _version(reminder) -> SoAVersion | None:
     )
 
 
-def _message(recipient, subject: str, template: str, context: dict) -> EmailMessage:
-    body = render_to_string(template, {**context, "recipient": recipient})
-    return EmailMessage(
-        events.SUBJECT_PREFIX + subject, body, settings.DEFAULT_FROM_EMAIL, [recipient.email]
-    )
-
-
 def submission_message(reminder) -> EmailMessage | None:
     """To a committee member: a version waits for you. ``None`` once it no longer does (it was
     decided or withdrawn meanwhile)."""
     version = _version(reminder)
     if version is None or not version.is_pending:
         return None
-    return _message(
+    return events.event_message(
         reminder.recipient,
         submission_title(version),
         "compliance/email/soa_submitted.txt",
@@ -88,7 +79,7 @@ def decision_message(reminder) -> EmailMessage | None:
     version = _version(reminder)
     if version is None or version.decided_by_id is None:
         return None
-    return _message(
+    return events.event_message(
         reminder.recipient,
         decision_title(version),
         "compliance/email/soa_decided.txt",

@@ -13,7 +13,6 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.views import View
@@ -22,7 +21,12 @@ from django.views.generic import ListView, TemplateView
 from apps.compliance import exports_soa, permissions_soa, soa
 from apps.compliance.forms_soa import DecideSoAForm, SoAEntryForm, SubmitSoAForm
 from apps.compliance.models import Requirement
-from apps.compliance.models_soa import SOA_FRAMEWORK, SOA_REQUIREMENT_KIND, SoAEntry
+from apps.compliance.models_soa import (
+    SOA_FRAMEWORK,
+    SOA_REQUIREMENT_KIND,
+    SoAEntry,
+    control_url,
+)
 from apps.core import rules
 from apps.core.selectors import history_of
 from apps.core.views.generic import PaginationMixin, ServiceFormView
@@ -155,7 +159,7 @@ class SoAControlView(SoAPage, ServiceFormView):
         return f"{self.requirement.identifier} is saved in the draft."
 
     def get_success_url(self, obj=None):
-        return reverse("compliance_org:soa") + f"#control-{self.requirement.pk}"
+        return control_url(self.requirement.pk)
 
 
 class SoAEntryLinkView(SoAPage, View):
@@ -163,7 +167,7 @@ class SoAEntryLinkView(SoAPage, View):
 
     def get(self, request, pk):
         entry = get_object_or_404(SoAEntry, pk=pk)
-        return redirect(reverse("compliance_org:soa") + f"#control-{entry.requirement_id}")
+        return redirect(entry.get_absolute_url())
 
 
 class SoAHistoryView(SoAPage, PaginationMixin, ListView):

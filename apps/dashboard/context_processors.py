@@ -7,9 +7,9 @@ Listed after ``apps.reminders.context_processors.notifications`` in the settings
 The counts of a page other than the home page may be ``WAITING_COUNTS_CACHE_SECONDS`` old (30 s
 unless set; 0: never cached): the navigation bar of every page otherwise costs a query of six
 counts, about 20 ms of a page's 70 to 100 ms of CPU. Nobody waits for their own change to
-show: :class:`ForgetWaitingAfterWritesMiddleware` forgets a person's counts after each of
-their writes (deciding a review, closing an incident, reading a notification), and the home
-page always counts afresh. What others did shows within the half-minute.
+show: :mod:`apps.dashboard.middleware` forgets a person's counts after each of their writes
+(deciding a review, closing an incident, reading a notification), and the home page always
+counts afresh. What others did shows within the half-minute.
 """
 
 from __future__ import annotations
@@ -20,8 +20,6 @@ from django.utils.functional import cached_property
 
 from apps.dashboard import waiting as waiting_selectors
 from apps.reminders.models import Notification
-
-SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 
 
 def _cache_key(user_pk) -> str:
@@ -84,19 +82,3 @@ def waiting(request):
         return {}
     state = Waiting(user)
     return {"waiting": state, "unread_notifications": state.unread_notifications}
-
-
-class ForgetWaitingAfterWritesMiddleware:
-    """After a signed-in person's write (any request but GET, HEAD, OPTIONS), their cached
-    counts are forgotten: the page they see next counts what their change left waiting."""
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request):
-        response = self.get_response(request)
-        if request.method not in SAFE_METHODS and settings.WAITING_COUNTS_CACHE_SECONDS:
-            user = getattr(request, "user", None)
-            if user is not None and user.is_authenticated:
-                forget_waiting(user.pk)
-        return response

@@ -151,23 +151,25 @@ def absolute(path: str) -> str:
     return settings.SITE_URL.rstrip("/") + path
 
 
+def event_message(recipient, subject: str, template: str, context: dict) -> EmailMessage:
+    """An event's e-mail to one person: ``template`` rendered with ``context`` and
+    ``recipient``, under the site's subject prefix (the renderers the apps register use it)."""
+    body = render_to_string(template, {**context, "recipient": recipient})
+    return EmailMessage(
+        SUBJECT_PREFIX + subject, body, settings.DEFAULT_FROM_EMAIL, [recipient.email]
+    )
+
+
 def default_event_message(reminder: Reminder) -> EmailMessage:
     """The e-mail of an event without a renderer of its own: its title and its link."""
-    person = reminder.recipient
     context = {
-        "recipient": person,
         "reason": ReminderReason(reminder.reason).label,
         "title": reminder.title,
         "url": absolute(reminder.url),
         "notifications_url": absolute(reverse("reminders:notifications")),
         "preferences_url": absolute(reverse("accounts:profile")),
     }
-    return EmailMessage(
-        SUBJECT_PREFIX + reminder.title,
-        render_to_string("reminders/email/event.txt", context),
-        settings.DEFAULT_FROM_EMAIL,
-        [person.email],
-    )
+    return event_message(reminder.recipient, reminder.title, "reminders/email/event.txt", context)
 
 
 def send_event_email(payload: dict) -> None:

@@ -12,18 +12,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db.models import Q
-from django.template.loader import render_to_string
 from django.urls import reverse
 
 from apps.reminders import events
 from apps.reminders.models import ReminderReason
 from apps.reviews import selectors
 from apps.reviews.models import Decision, PlanVersion, Review, ReviewStatus
-
-SUBJECT_PREFIX = events.SUBJECT_PREFIX
 
 
 def submission_title(review: Review) -> str:
@@ -88,13 +84,6 @@ def tell_decision(decision: Decision) -> int:
 
 
 # --- The e-mails (when the outbox delivers them) ------------------------------------------------
-def _message(recipient, subject: str, template: str, context: dict) -> EmailMessage:
-    body = render_to_string(template, {**context, "recipient": recipient})
-    return EmailMessage(
-        SUBJECT_PREFIX + subject, body, settings.DEFAULT_FROM_EMAIL, [recipient.email]
-    )
-
-
 def submission_message(reminder) -> EmailMessage | None:
     """To a reviewer: a plan waits for you. ``None`` once it no longer does: a newer version
     was submitted (its own notice went out), the review was withdrawn or settled, or the
@@ -112,7 +101,7 @@ def submission_message(reminder) -> EmailMessage | None:
     recipient = reminder.recipient_id
     if version.decisions.filter(Q(reviewer_id=recipient) | Q(on_behalf_of_id=recipient)).exists():
         return None
-    return _message(
+    return events.event_message(
         reminder.recipient,
         submission_title(review),
         "reviews/email/submitted.txt",
@@ -137,7 +126,7 @@ def decision_message(reminder) -> EmailMessage | None:
     if decision is None:
         return None
     review = decision.review
-    return _message(
+    return events.event_message(
         reminder.recipient,
         decision_title(decision),
         "reviews/email/decided.txt",

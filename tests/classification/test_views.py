@@ -4,6 +4,7 @@ list and its export, the system page's panel, and who may do what."""
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from pytest_django.asserts import assertContains, assertNotContains
 
 from apps.classification import services
@@ -271,6 +272,17 @@ def test_the_comparison_shows_two_versions_side_by_side(client_for, contributor,
     assertContains(response, '<ins class="diff-new">High-risk', html=False)
     assertContains(response, '<del class="diff-old">Minimal risk', html=False)
     assertContains(response, '<del class="diff-old">No</del>', html=False)  # profiling
+
+
+def test_the_comparison_offers_the_other_versions_with_their_date_and_tier(
+    client_for, contributor, system
+):
+    first = classify(system, contributor, EXEMPTED)
+    second = classify(system, contributor, CV_SCREENING)
+    response = client_for("auditor").get(reverse("classification:compare", args=[second.pk]))
+    made = timezone.localtime(first.created_at)
+    label = f"Version {first.number} ({made:%-d %b %Y}, {first.get_tier_display()})"
+    assertContains(response, f'<option value="{first.number}" selected>{label}</option>', html=True)
 
 
 def test_comparing_with_a_version_that_does_not_exist_is_not_found(client_for, high_risk_record):

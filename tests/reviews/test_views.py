@@ -307,6 +307,21 @@ def test_the_system_page_shows_plan_status_approved_version_and_past_reviews(
     assertContains(response, f"{system.next_review_due:%-d %b %Y}")
 
 
+def test_the_compare_page_offers_the_earlier_version_with_its_date(
+    client_for, review, committee_member, submitter
+):
+    services.decide_review(
+        review=review, reviewer=committee_member, decision="request_changes", comment="Re-score."
+    )
+    services.resubmit_safety_plan(review=review, by=submitter)
+    first = review.versions.get(number=1)
+    response = client_for("committee_member").get(
+        reverse("reviews:compare", args=[review.system_id, 2])
+    )
+    label = f"Version 1 ({timezone.localtime(first.submitted_at):%-d %b %Y})"
+    assertContains(response, f'<option value="1" selected>{label}</option>', html=True)
+
+
 def test_the_compare_page_shows_what_changed(client_for, review, committee_member, submitter, risk):
     from apps.risks import services as risk_services
 

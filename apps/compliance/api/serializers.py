@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -202,7 +201,7 @@ class SoAEntrySerializer(serializers.ModelSerializer):
     """The draft's answer for one control, as it stands."""
 
     url = SelfURLField("soa-entry")
-    web_url = serializers.SerializerMethodField()
+    web_url = WebURLField()
     requirement = RequirementLinkSerializer(read_only=True)
     objective = serializers.SerializerMethodField()
     policies = serializers.ListField(
@@ -235,13 +234,6 @@ class SoAEntrySerializer(serializers.ModelSerializer):
             "history",
         ]
         read_only_fields = fields
-
-    @extend_schema_field(OpenApiTypes.URI)
-    def get_web_url(self, entry) -> str:
-        """The control on the draft's page."""
-        request = self.context.get("request")
-        path = f"{reverse('compliance_org:soa')}#control-{entry.requirement_id}"
-        return request.build_absolute_uri(path) if request is not None else path
 
     @extend_schema_field(
         serializers.CharField(help_text="The control objective it belongs to (A.6 …).")

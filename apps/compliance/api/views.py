@@ -123,7 +123,6 @@ class SoAVersionViewSet(RecordViewSet):
     serializer_class = SoAVersionSerializer
     filterset_class = SoAVersionFilterSet
     permission_classes = [SoAReadPermission]
-    http_method_names = ["get", "head", "options"]
 
     def get_list_queryset(self):
         return soa.soa_versions()
@@ -153,7 +152,6 @@ class SoAEntryViewSet(RecordViewSet):
     serializer_class = SoAEntrySerializer
     filterset_class = SoAEntryFilterSet
     permission_classes = [SoAReadPermission]
-    http_method_names = ["get", "head", "options"]
 
     def get_list_queryset(self):
         return soa.current_soa_entries()

@@ -1,0 +1,26 @@
+"""After a signed-in person's write, their navigation bar counts afresh (the counts are cached
+for ``WAITING_COUNTS_CACHE_SECONDS`` by :mod:`apps.dashboard.context_processors`)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+
+from apps.dashboard.context_processors import forget_waiting
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+
+
+class ForgetWaitingAfterWritesMiddleware:
+    """After a signed-in person's write (any request but GET, HEAD, OPTIONS), their cached
+    counts are forgotten: the page they see next counts what their change left waiting."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if request.method not in SAFE_METHODS and settings.WAITING_COUNTS_CACHE_SECONDS:
+            user = getattr(request, "user", None)
+            if user is not None and user.is_authenticated:
+                forget_waiting(user.pk)
+        return response
