@@ -84,6 +84,24 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
 
 @pytest.fixture(scope="session", autouse=True)
+def _migrated_rows_reload_without_history():
+    """Reloading the migrations' rows (``serialized_rollback``, :func:`tests.db.reset_to_migrated`)
+    sets their many-to-many links, which simple-history records as changes: a "~" version and an
+    audit entry for each risk template, rule and key date, committed, which later tests would
+    find in their audit log and chain. Nobody changed anything: history is off while they load."""
+    creation = type(connection.creation)
+    original = creation.deserialize_db_from_string
+
+    def without_history(self, data):
+        with override_settings(SIMPLE_HISTORY_ENABLED=False):
+            original(self, data)
+
+    creation.deserialize_db_from_string = without_history
+    yield
+    creation.deserialize_db_from_string = original
+
+
+@pytest.fixture(scope="session", autouse=True)
 def _static_manifest():
     """Tests use production's hashed static storage, which needs collectstatic: done once, and
     again only when the static sources' content changed (``python3 dev.py test`` does it before

@@ -12,6 +12,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+import uuid
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,7 @@ from django.db import DEFAULT_DB_ALIAS, connection, connections
 
 from apps.core import static_files
 from apps.core.management.commands import start
+from tests.db import create_copy, drop_copy
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -163,7 +165,7 @@ def test_on_postgresql_processes_starting_together_take_turns():
         other.close()
 
 
-# --- The real thing: gunicorn with DEBUG off on a fresh SQLite database --------------------------
+# --- The real thing: gunicorn with DEBUG off on a database of its own ----------------------------
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -189,23 +191,33 @@ def wait_until_serving(process, url: str, log: Path, seconds: float) -> None:
 
 
 @pytest.fixture
-def sqlite_file(tmp_path, django_db_setup, django_db_blocker):
-    """A SQLite database file for the server. On SQLite, a copy of this session's migrated test
-    database, so that ``start`` finds the migrations applied (migrating afresh takes 15-30 s,
-    which the PostgreSQL runs pay)."""
-    path = tmp_path / "db.sqlite3"
-    if connection.vendor == "sqlite":
-        with django_db_blocker.unblock():
+def database_url(tmp_path, django_db_setup, django_db_blocker):
+    """A database of the server's own with the migrations applied, so that ``start`` finds
+    nothing to migrate (migrating afresh takes most of a minute, and every test run does it
+    already when it creates its test database): on SQLite a file copied from this session's
+    test database, on PostgreSQL a copy of it (``CREATE DATABASE … TEMPLATE``), dropped after."""
+    with django_db_blocker.unblock():
+        if connection.vendor != "postgresql":
+            path = tmp_path / "db.sqlite3"
             connection.ensure_connection()
             target = sqlite3.connect(path)
             try:
                 connection.connection.backup(target)
             finally:
                 target.close()
-    return path
+            yield f"sqlite:///{path}"
+            return
+        source = connection.settings_dict
+        name = f"{source['NAME']}_start_{uuid.uuid4().hex[:8]}"
+        create_copy(source, name)
+        try:
+            port = source.get("PORT") or 5432
+            yield f"postgres://{source['USER']}@{source.get('HOST') or '127.0.0.1'}:{port}/{name}"
+        finally:
+            drop_copy(source, name)
 
 
-def test_the_production_start_serves_pages_and_static_files_with_debug_off(tmp_path, sqlite_file):
+def test_the_production_start_serves_pages_and_static_files_with_debug_off(tmp_path, database_url):
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     env = {
@@ -213,7 +225,7 @@ def test_the_production_start_serves_pages_and_static_files_with_debug_off(tmp_p
         "SECRET_KEY": "a-production-like-secret-key-for-the-start-test-0123456789",
         "DEBUG": "false",
         "ALLOWED_HOSTS": "127.0.0.1",
-        "DATABASE_URL": f"sqlite:///{sqlite_file}",
+        "DATABASE_URL": database_url,
         "REDIS_URL": "",
         "MEDIA_ROOT": str(tmp_path / "media"),
         "LOG_LEVEL": "WARNING",
@@ -228,7 +240,7 @@ def test_the_production_start_serves_pages_and_static_files_with_debug_off(tmp_p
             stderr=subprocess.STDOUT,
         )
     try:
-        # Migrating a new SQLite database takes a few seconds; collecting the static files, if
+        # The database is migrated already; collecting the static files, if
         # their sources changed since the test session collected them, about a minute.
         wait_until_serving(process, f"{base}/healthz", log, seconds=240)
         status, _, page = get(f"{base}/accounts/login/")

@@ -28,11 +28,12 @@ import psycopg.sql
 import pytest
 import requests
 from django.conf import settings
-from django.db import connection, connections
+from django.db import connection
 
 from apps.core.models import Evidence
 from apps.exports.models import ExportJob, ExportStatus
 from apps.risks.models import Risk
+from tests.db import create_copy, drop_copy
 from tests.deployment.cluster import ROOT, Cluster, ClusterError
 
 # django_db: the test database is set up for this module too (its copy is the cluster's); the
@@ -81,33 +82,12 @@ class Database:
         self.name = f"{source['NAME']}_cluster_{uuid.uuid4().hex[:8]}"
         self.port = int(source.get("PORT") or 5432)
 
-    def _server(self) -> psycopg.Connection:
-        return psycopg.connect(
-            host="127.0.0.1",
-            port=self.port,
-            user=self.source["USER"],
-            dbname="postgres",
-            autocommit=True,
-        )
-
     def create(self) -> Database:
-        connections.close_all()  # a template must have no session
-        with self._server() as server:
-            try:
-                server.execute(f'CREATE DATABASE "{self.name}" TEMPLATE "{self.source["NAME"]}"')
-            except psycopg.errors.ObjectInUse:
-                # Idle sessions of this test run (e.g. a pooler's): closed, then again.
-                server.execute(
-                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                    "WHERE datname = %s AND pid <> pg_backend_pid()",
-                    [self.source["NAME"]],
-                )
-                server.execute(f'CREATE DATABASE "{self.name}" TEMPLATE "{self.source["NAME"]}"')
+        create_copy(self.source, self.name)
         return self
 
     def drop(self) -> None:
-        with self._server() as server:
-            server.execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
+        drop_copy(self.source, self.name)
 
     def values(self, model, column: str, **where) -> list:
         """``column`` of ``model``'s rows where each field of ``where`` has its value."""
