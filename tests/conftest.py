@@ -12,6 +12,7 @@ from django.test import Client, override_settings
 from apps.accounts.models import Membership
 from apps.core import static_files
 from tests import fuzzing
+from tests.api.conftest import token_client
 from tests.db import module_rows
 from tests.factories import (
     AISystemFactory,
@@ -316,6 +317,18 @@ def user_for(request):
         return None if role == "anonymous" else request.getfixturevalue(role)
 
     return get
+
+
+@pytest.fixture
+def api_for(user_for):
+    """``api_for("auditor")`` → an API client with a token of that role's person, as a script
+    has (none for anonymous); a user may be passed instead of a role."""
+
+    def make(role_or_user):
+        user = user_for(role_or_user) if isinstance(role_or_user, str) else role_or_user
+        return token_client(user)
+
+    return make
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 
 
 class ForgetWaitingAfterWritesMiddleware:
-    """After a signed-in person's write (any request but GET, HEAD, OPTIONS), their cached
+    """After a signed-in person's write (any request but GET, HEAD, OPTIONS, TRACE), their cached
     counts are forgotten: the page they see next counts what their change left waiting."""
 
     def __init__(self, get_response):

@@ -513,7 +513,7 @@ class RiskAcceptance(ReferenceMixin, models.Model):
             # million risks: 190 ms sorted).
             models.Index(
                 fields=["requested_at", "id"],
-                condition=Q(status="pending"),
+                condition=Q(status=AcceptanceStatus.PENDING),
                 name="acceptance_pending_idx",
             ),
         ]

@@ -32,14 +32,3 @@ def token_client(user) -> APIClient:
         _, secret = create_token(user=user, name="tests")
         client.credentials(HTTP_AUTHORIZATION=f"Bearer {secret}")
     return client
-
-
-@pytest.fixture
-def api_for(user_for):
-    """``api_for("auditor")`` → an API client with a token of that role (none for anonymous)."""
-
-    def make(role_or_user):
-        user = user_for(role_or_user) if isinstance(role_or_user, str) else role_or_user
-        return token_client(user)
-
-    return make

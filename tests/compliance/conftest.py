@@ -2,7 +2,6 @@
 committee member (four eyes), and helpers that answer every control and submit the draft."""
 
 import pytest
-from rest_framework.test import APIClient
 
 from apps.compliance import soa
 from apps.compliance.models_soa import (
@@ -43,18 +42,3 @@ def answer_all(controls, by, **values):
 def submitted(controls, by) -> SoAVersion:
     answer_all(controls, by)
     return soa.submit_soa(by=by, note="First statement")
-
-
-@pytest.fixture
-def api_for(user_for):
-    """``api_for("auditor")`` → an API client signed in as that role's person (none for
-    anonymous)."""
-
-    def make(role):
-        client = APIClient()
-        user = user_for(role)
-        if user is not None:
-            client.force_authenticate(user)
-        return client
-
-    return make

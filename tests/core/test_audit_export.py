@@ -21,7 +21,6 @@ from apps.mitigations import services as mitigation_services
 from apps.risks import services as risk_services
 from apps.risks.models import Risk, RiskCategory
 from apps.systems import services as system_services
-from tests.api.conftest import token_client
 from tests.export_files import csv_dicts
 from tests.factories import AISystemFactory, RiskFactory
 
@@ -30,12 +29,6 @@ pytestmark = pytest.mark.django_db
 README = Path(__file__).resolve().parents[2] / "README.md"
 GLOBAL_READERS = ("committee_member", "auditor", "administrator")
 OTHERS = ("viewer", "contributor", "outsider", "nobody")
-
-
-@pytest.fixture
-def api_for(user_for):
-    """``api_for("auditor")`` → an API client with a token of that role (none for anonymous)."""
-    return lambda role: token_client(user_for(role))
 
 
 def body_of(response) -> bytes:
@@ -258,6 +251,9 @@ def test_the_export_makes_as_many_queries_for_many_entries_as_for_few(
     client_for, trail, system, django_assert_max_num_queries
 ):
     client = client_for("auditor")
+    # Once first: what a process reads once and keeps (a cached content type, the session)
+    # depends on the tests that ran before in it, and is not the export's cost.
+    export_queries(client, django_assert_max_num_queries, 30)
     few = export_queries(client, django_assert_max_num_queries, 30)
     for n in range(20):
         RiskFactory(system=system, title=f"Risk {n}")

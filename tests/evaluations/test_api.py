@@ -4,9 +4,7 @@ import json
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from rest_framework.test import APIClient
 
-from apps.accounts.services import create_token
 from apps.evaluations.models import EvaluationRun, TestCase
 from tests.evaluations.reports import json_document, junit
 
@@ -14,21 +12,6 @@ pytestmark = pytest.mark.django_db
 
 RUNS = "/api/v1/evaluation-runs/"
 TEST_CASES = "/api/v1/test-cases/"
-
-
-@pytest.fixture
-def api_for(user_for):
-    """``api_for("contributor")``: an API client with that person's token, as a script has."""
-
-    def make(role):
-        client = APIClient()
-        user = user_for(role)
-        if user is not None:
-            _, secret = create_token(user=user, name="ci")
-            client.credentials(HTTP_AUTHORIZATION=f"Bearer {secret}")
-        return client
-
-    return make
 
 
 def post_junit(client, system, content, **fields):

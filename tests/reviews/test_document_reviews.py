@@ -28,7 +28,6 @@ from apps.reviews.models import (
     SeatHolding,
 )
 from apps.systems.models import AISystem
-from tests.api.conftest import token_client
 from tests.conftest import ROLES
 from tests.factories import AISystemFactory, RiskFactory, UserFactory
 from tests.reviews.conftest import submit
@@ -413,11 +412,6 @@ def test_the_plan_pdf_of_a_document_review_says_it_is_context(client_for, docume
 
 
 # --- API ------------------------------------------------------------------------------------------
-@pytest.fixture
-def api_for(user_for):
-    return lambda role: token_client(user_for(role))
-
-
 def test_the_api_names_the_document_under_review(api_for, document_review, document):
     body = (
         api_for("auditor")
