@@ -27,6 +27,7 @@ from apps.core.models import Level
 from apps.incidents import selectors as incident_selectors
 from apps.incidents.models import Incident, Severity
 from apps.mitigations.models import Mitigation
+from apps.risks import tally
 from apps.risks.models import (
     AcceptanceStatus,
     Impact,
@@ -110,30 +111,14 @@ def _first_with_total(queryset: QuerySet, length: int = LIST_LENGTH) -> tuple[li
 # --- Risks ----------------------------------------------------------------------------------------
 def risk_figures(scope: Scope, *, today: datetime.date) -> dict:
     """Heat maps, counts by level, overdue treatments and mitigation coverage of the live risks:
-    one GROUP BY query (at most 625 groups: the cells of both assessments), read from one
-    covering index (the coverage is the risk's stored flag, see apps.mitigations.coverage)."""
-    risks = scope.filter(Risk.objects.filter(archived_at__isnull=True), "system__team")
-    rows = (
-        risks.order_by()
-        .values(
-            "inherent_likelihood",
-            "inherent_impact",
-            "inherent_level",
-            "residual_likelihood",
-            "residual_impact",
-            "residual_level",
-        )
-        .annotate(
-            n=Count("pk"),
-            overdue=Count("pk", filter=Q(status=RiskStatus.OPEN, treatment_due__lt=today)),
-            covered=Count("pk", filter=Q(has_mitigation_in_place=True)),
-        )
-    )
+    at most 1,250 groups (the cells of both assessments, with or without a mitigation in place)
+    summed from the tally PostgreSQL keeps (:mod:`apps.risks.tally`; the risks themselves
+    elsewhere), and the overdue treatments counted from their partial index."""
     inherent: dict[tuple[int, int], int] = {}
     residual: dict[tuple[int, int], int] = {}
     by_level = {level: {"inherent": 0, "residual": 0} for level in Level}
-    total = overdue = covered = 0
-    for row in rows:
+    total = covered = 0
+    for row in tally.cells(scope.team_ids):
         n = row["n"]
         key = (row["inherent_likelihood"], row["inherent_impact"])
         inherent[key] = inherent.get(key, 0) + n
@@ -142,8 +127,12 @@ def risk_figures(scope: Scope, *, today: datetime.date) -> dict:
         by_level[row["inherent_level"]]["inherent"] += n
         by_level[row["residual_level"]]["residual"] += n
         total += n
-        overdue += row["overdue"]
-        covered += row["covered"]
+        covered += n if row["covered"] else 0
+    overdue = (
+        scope.filter(Risk.objects.filter(archived_at__isnull=True), "system__team")
+        .filter(status=RiskStatus.OPEN, treatment_due__lt=today)
+        .count()
+    )
     matrix = RiskMatrix.load()
     register = reverse("risks:list")
     return {

@@ -41,6 +41,7 @@ from apps.incidents import services as incident_services
 from apps.incidents.models import REVIEW_OWED_SEVERITIES, Incident, SeriousIncident
 from apps.mitigations.coverage import refresh_risk_coverage
 from apps.mitigations.models import Mitigation, MitigationStatus
+from apps.risks import tally
 from apps.risks.models import (
     AcceptanceStatus,
     FrameworkReference,
@@ -723,6 +724,9 @@ class LoadGenerator:
                     f"{self.n_systems} ({time.perf_counter() - started:.0f} s)"
                 )
             self.writer.close()
+            # Each chunk's statements appended their differences to the risk tally: one row
+            # per group again, as the daily sweep leaves it.
+            tally.compact()
             # The obligations of the systems just generated: one set-based pass, then some work.
             generated = AISystem.objects.filter(pk__gt=self.systems_before)
             for name, number in compliance.fill_obligations(generated, today=self.today).items():

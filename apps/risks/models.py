@@ -403,6 +403,14 @@ class Risk(
                 condition=Q(archived_at__isnull=True),
                 name="risk_live_matrix_idx",
             ),
+            # The dashboard's overdue treatments: open live risks by due date, with their
+            # system for a team's count (the heat maps come from RiskTally).
+            CoveringIndex(
+                fields=["treatment_due"],
+                include=["system"],
+                condition=Q(archived_at__isnull=True, status="open"),
+                name="risk_open_due_idx",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -459,6 +467,38 @@ class Risk(
     @property
     def is_overdue(self) -> bool:
         return self.status == RiskStatus.OPEN and self.treatment_due < timezone.localdate()
+
+
+class RiskTally(models.Model):
+    """How many live risks of a team sit in one cell of both heat maps, with or without a
+    mitigation in place: the dashboard's risk figures read from a few thousand rows instead of
+    every risk (PostgreSQL only; elsewhere the dashboard counts the risks themselves).
+
+    Kept by the database itself: statement-level triggers on the risks (and on a system's team)
+    append one row per cell a statement changed, with the signed difference in ``n``
+    (migration 0008; a bulk insert of 10,000 risks adds a few hundred rows, never one per risk).
+    Append-only, so that two people saving risks of the same team never wait for each other on
+    a shared counter; :func:`apps.risks.tally.compact` folds the rows into one per cell (the
+    daily sweep's housekeeping). A cell's count is the sum of its rows.
+    """
+
+    team = models.ForeignKey(
+        "accounts.Team", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    inherent_likelihood = models.PositiveSmallIntegerField()
+    inherent_impact = models.PositiveSmallIntegerField()
+    inherent_level = models.PositiveSmallIntegerField()
+    residual_likelihood = models.PositiveSmallIntegerField()
+    residual_impact = models.PositiveSmallIntegerField()
+    residual_level = models.PositiveSmallIntegerField()
+    covered = models.BooleanField(help_text="The risks have a mitigation in place.")
+    n = models.BigIntegerField(help_text="How many risks: a signed difference until compacted.")
+
+    class Meta:
+        indexes = [models.Index(fields=["team"], name="risk_tally_team_idx")]
+
+    def __str__(self):
+        return f"{self.n:+d} risks of team {self.team_id}"
 
 
 class AcceptanceStatus(models.TextChoices):

@@ -20,6 +20,7 @@ from apps.reminders.registry import (
     url_maker,
     when,
 )
+from apps.risks import tally
 from apps.risks.models import AcceptanceStatus, Risk, RiskAcceptance
 from apps.risks.services import expire_acceptances
 
@@ -48,6 +49,15 @@ def expire_lapsed_acceptances(today: datetime.date) -> int:
 
 
 register_housekeeping("expired_acceptances", expire_lapsed_acceptances)
+
+
+def compact_risk_tally(today: datetime.date) -> int:
+    """Fold the day's appended rows of the dashboard's risk tally into one per group
+    (:func:`apps.risks.tally.compact`); returns how many rows fewer there are."""
+    return tally.compact()
+
+
+register_housekeeping("risk_tally_compacted", compact_risk_tally)
 
 
 def _live(queryset):

@@ -62,8 +62,9 @@ h = lambda n: datetime.timedelta(hours=n)  # noqa: E731
 
 # The number of queries the dashboard's selectors make, whatever the number of rows: one for the
 # teams (plus one for a member's memberships), then one per figure group (two for the expiring
-# acceptances: the first few, then their count).
-DASHBOARD_QUERIES = {"committee_member": 13, "contributor": 14}
+# acceptances: the first few, then their count; two for the risks: the tally, then the overdue
+# treatments).
+DASHBOARD_QUERIES = {"committee_member": 14, "contributor": 15}
 
 
 def day(month, d, year=2026):
