@@ -19,8 +19,7 @@ pytestmark = [
 
 def normalised(rows: list[dict]) -> list[tuple]:
     return sorted(
-        (*(row[name] for name in tally.CELL_FIELDS), bool(row["covered"]), row["n"])
-        for row in rows
+        (*(row[name] for name in tally.CELL_FIELDS), bool(row["covered"]), row["n"]) for row in rows
     )
 
 
