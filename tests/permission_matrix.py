@@ -92,9 +92,9 @@ def api(**spec) -> Entry:
     return Entry(expected=methods, **spec)
 
 
-# AI literacy: the organisation's page is read by those who read every team.
-LITERACY_READ = "login | 403 | 403 | 200 | 200 | 200"
-LITERACY_READ_ONLY = "login | 403 | 403 | 405 | 405 | 405"
+# Pages of the whole organisation (AI literacy, escalations): read by those who read every team.
+GLOBAL_READ = "login | 403 | 403 | 200 | 200 | 200"
+GLOBAL_READ_ONLY = "login | 403 | 403 | 405 | 405 | 405"
 ADMIN_ONLY = "login | 403 | 403 | 403 | 403 | 200"
 
 # The Statement of Applicability: the organisation's, read by those who read every team.
@@ -481,6 +481,8 @@ MATRIX: dict[str, Entry] = {
     ),
     "reminders:notifications_read_all": page(GET=NOT_ALLOWED, POST=SIGNED_IN_302),
     "reminders:digest_preference": page(GET=NOT_ALLOWED, POST=SIGNED_IN_302),
+    # The items escalated to the committee: those who read every team
+    "reminders:escalations": page(GET=GLOBAL_READ, POST=GLOBAL_READ_ONLY),
     "exports:list": page(GET=SIGNED_IN, POST=NOT_ALLOWED),
     "exports:register": page(
         GET=NOT_ALLOWED,
@@ -514,8 +516,8 @@ MATRIX: dict[str, Entry] = {
     # AI literacy: the organisation's gaps for global readers; a person's own trainings (anyone's
     # for global readers); a completion declared by oneself, recorded or imported by an
     # administrator; auditors write nothing.
-    "literacy:overview": page(GET=LITERACY_READ, POST=LITERACY_READ_ONLY),
-    "literacy:export": page(GET=LITERACY_READ, POST=LITERACY_READ_ONLY),
+    "literacy:overview": page(GET=GLOBAL_READ, POST=GLOBAL_READ_ONLY),
+    "literacy:export": page(GET=GLOBAL_READ, POST=GLOBAL_READ_ONLY),
     "literacy:trainings": page(GET=SIGNED_IN, POST=NOT_ALLOWED),
     "literacy:mine": page(GET=SIGNED_IN, POST=NOT_ALLOWED),
     "literacy:person": page(GET=TEAM_READ, POST=NOT_ALLOWED, kwargs={"pk": "@person"}),

@@ -148,6 +148,53 @@ class Reminder(models.Model):
         return self.title
 
 
+class Escalation(models.Model):
+    """An overdue item escalated to the committee: one row per item and due date, whoever sits
+    on the committee.
+
+    The daily sweep writes one for each item overdue for more than
+    ``ReminderSettings.escalate_after_days`` (and for what a collector escalates at once, such
+    as a system in service without an approved plan); its unique constraint keeps each to one
+    row however often the sweep runs. Each committee member is then told *once a day*, in one
+    reminder, how many items were escalated that day, with a link to this list
+    (:func:`apps.reminders.services.tell_committee`), rather than once per item: a large
+    organisation escalates thousands of items on its first day.
+    """
+
+    content_type = models.ForeignKey(
+        ContentType, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    object_id = models.PositiveBigIntegerField()
+    due_date = models.DateField(help_text="When the item was due.")
+    reason = models.CharField(
+        max_length=40, choices=ReminderReason.choices, help_text="Why it is late."
+    )
+    title = models.CharField(max_length=300)
+    url = models.CharField(max_length=500, help_text="The item's page, as a path.")
+    responsible = models.CharField(max_length=200, blank=True, help_text="Who is to act.")
+    escalated_on = models.DateField(help_text="The day of the sweep that escalated it.")
+
+    class Meta:
+        ordering = ["-escalated_on", "due_date", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["content_type", "object_id", "due_date"],
+                name="unique_escalation_per_due_date",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["-escalated_on", "due_date", "id"], name="escalation_list_idx"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def days_late(self) -> int:
+        """Days overdue when it was escalated."""
+        return (self.escalated_on - self.due_date).days
+
+
 class Notification(models.Model):
     """An entry of a person's in-app notification list (the bell)."""
 
@@ -238,8 +285,8 @@ class ReminderSettings(models.Model):
     escalate_after_days = models.PositiveSmallIntegerField(
         "escalate after (days overdue)",
         default=7,
-        help_text="An item overdue for more than this many days is escalated to every "
-        "committee member in their digest.",
+        help_text="An item overdue for more than this many days is escalated to the committee; "
+        "each member is told once a day of the day's escalations.",
     )
     weekly_digest_day = models.PositiveSmallIntegerField(
         "weekly digest day",

@@ -36,9 +36,13 @@ BATCH_SIZE = 1000
 
 
 class Candidate(NamedTuple):
-    """A reminder the sweep should make sure exists (it inserts it unless already there)."""
+    """A reminder the sweep should make sure exists (it inserts it unless already there).
 
-    recipient_id: int
+    Without a recipient, the item is escalated to the committee at once (one
+    :class:`~apps.reminders.models.Escalation`), not told to anyone in particular; ``reason`` is
+    then why it is late."""
+
+    recipient_id: int | None
     model: type[models.Model]
     object_id: int
     reason: str

@@ -24,9 +24,11 @@ from django.core.cache import DEFAULT_CACHE_ALIAS, caches
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError, transaction
 from django.db import connection as database
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 
 from apps.core import db, metrics
 from apps.core.audit import save_with_history
@@ -36,6 +38,7 @@ from apps.reminders.models import (
     EVENT_REASONS,
     OVERDUE_REASONS,
     DigestFrequency,
+    Escalation,
     Notification,
     NotificationPreference,
     Reminder,
@@ -117,14 +120,16 @@ def run_sweep(today: datetime.date | None = None, *, lock: SweepLock | None = No
        history).
     2. Collect (:func:`collect_reminders`): ask every registered collector (each app's
        ``reminders.py``) for candidate reminders, in batches. Items overdue for more than
-       ``ReminderSettings.escalate_after_days`` add an escalation reminder for every committee
-       member. On PostgreSQL each batch is *one statement*: the candidates travel as arrays, the
-       database multiplies the escalated ones by the committee, inserts the reminders with
-       ``ON CONFLICT DO NOTHING`` (already marked notified) and, for exactly the rows it
-       inserted, their in-app notifications. The unique constraint on (recipient, record,
-       reason, due date) keeps each reminder to one row, and so to one notification, however
-       often the sweep runs and however many workers run it. Elsewhere (SQLite) the reminders
-       are inserted not yet notified, and step 3 notifies them.
+       ``ReminderSettings.escalate_after_days`` are escalated to the committee: one
+       :class:`~apps.reminders.models.Escalation` row each, whoever sits on the committee. On
+       PostgreSQL each batch is *one statement*: the candidates travel as arrays, the database
+       inserts the reminders with ``ON CONFLICT DO NOTHING`` (already marked notified), for
+       exactly the rows it inserted their in-app notifications, and the escalations. The unique
+       constraint on (recipient, record, reason, due date) keeps each reminder to one row, and
+       so to one notification, however often the sweep runs and however many workers run it;
+       the escalations' on (record, due date) does the same for them. Elsewhere (SQLite) the
+       reminders are inserted not yet notified, and step 3 notifies them. Then each committee
+       member gets one reminder of the day's escalations (:func:`tell_committee`).
     3. Deliver (:func:`deliver`):
 
        a. In-app notifications for every reminder not yet notified (on PostgreSQL only those
@@ -181,39 +186,83 @@ def run_sweep(today: datetime.date | None = None, *, lock: SweepLock | None = No
 def collect_reminders(
     today: datetime.date, *, config: ReminderSettings, lock: SweepLock | None = None
 ) -> tuple[int, int, int]:
-    """Insert every collector's candidates and escalations; returns (candidates, escalations,
-    notified): the notifications written with the new reminders (none but on PostgreSQL).
+    """Insert every collector's candidates and the items they escalate, then tell the committee
+    of the day's escalations (:func:`tell_committee`); returns (candidates, escalations,
+    notified): the items newly escalated, and the notifications written with the new reminders
+    (none but on PostgreSQL).
 
     Per batch of candidates: the collector's ``SELECT`` and one statement that writes the
-    batch's new reminders (on PostgreSQL, with their notifications); nothing per row, nothing
-    per committee member.
+    batch's new reminders (on PostgreSQL, with their notifications) and escalations; nothing per
+    row, nothing per committee member.
     """
-    committee_ids = list(
-        get_user_model()
-        .objects.filter(is_active=True, is_committee_member=True)
-        .order_by("pk")
-        .values_list("pk", flat=True)
-    )
     escalate_before = today - datetime.timedelta(days=config.escalate_after_days)
     now = timezone.now()
     write = _write_notified if database.vendor == "postgresql" else _write_undelivered
     candidates = escalations = notified = 0
     for collect in registry.collectors():
         for batch in collect(today):
-            rows, escalated = _reminder_rows(batch, escalate_before, today)
+            rows, escalated = _reminder_rows(batch, escalate_before)
             candidates += len(batch)
-            escalations += len(escalated) * len(committee_ids)
-            if rows:
-                notified += write(rows, escalated if committee_ids else {}, committee_ids, now)
+            if rows or escalated:
+                new_notifications, new_escalations = write(rows, escalated, today, now)
+                notified += new_notifications
+                escalations += new_escalations
             if lock is not None:
                 lock.refresh()
+    notified += tell_committee(today, now=now)
     return candidates, escalations, notified
 
 
+def tell_committee(today: datetime.date, *, now: datetime.datetime | None = None) -> int:
+    """One reminder for each committee member of the items escalated ``today``, how many of
+    each kind, with a link to the list of them: told once a day, however many items and however
+    often the sweep runs (a sweep that escalates more later that day adds them to the list, not
+    to the reminder). Returns the notifications written with them (none but on PostgreSQL)."""
+    counts = dict(
+        Escalation.objects.filter(escalated_on=today)
+        .values_list("reason")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    committee_ids = list(
+        get_user_model()
+        .objects.filter(is_active=True, is_committee_member=True)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    if not counts or not committee_ids:
+        return 0
+    total = sum(counts.values())
+    kinds = "; ".join(
+        f"{ReminderReason(reason).label}: {n:,}"
+        for reason, n in sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    )
+    title = (
+        f"Escalated to the committee on {today:%-d %b %Y}: {total:,} late "
+        f"item{'s' if total != 1 else ''} ({kinds})"
+    )[:300]
+    url = reverse("reminders:escalations") + "?" + urlencode({"escalated_on": today.isoformat()})
+    content_type_id = ContentType.objects.get_for_model(Escalation).pk
+    rows = {
+        (member_id, content_type_id, DAY_OF_ESCALATIONS, ReminderReason.ESCALATION.value, today): (
+            title,
+            url,
+        )
+        for member_id in committee_ids
+    }
+    write = _write_notified if database.vendor == "postgresql" else _write_undelivered
+    return write(rows, {}, today, now or timezone.now())[0]
+
+
+# The object id of a committee member's daily reminder of escalations: it is about the day's
+# escalations (the due date), not one record.
+DAY_OF_ESCALATIONS = 0
 # (recipient_id, content_type_id, object_id, reason, due_date): a reminder's identity.
 ReminderKey = tuple[int, int, int, str, datetime.date]
-# (content_type_id, object_id, due_date): an overdue item, escalated to each committee member.
+# (content_type_id, object_id, due_date): an overdue item, escalated to the committee.
 EscalationKey = tuple[int, int, datetime.date]
+# An escalation's reason, title, link and who is responsible.
+EscalationValue = tuple[str, str, str, str]
 # The columns a reminder is inserted with: the key, then the title, the link and when.
 REMINDER_COLUMNS = [
     "recipient",
@@ -225,19 +274,40 @@ REMINDER_COLUMNS = [
     "url",
     "created_at",
 ]
+# The columns an escalation is inserted with: the key, what it shows, then the day.
+ESCALATION_COLUMNS = [
+    "content_type",
+    "object_id",
+    "due_date",
+    "reason",
+    "title",
+    "url",
+    "responsible",
+    "escalated_on",
+]
 
 
 def _reminder_rows(
-    batch: Iterable[registry.Candidate], escalate_before: datetime.date, today: datetime.date
-) -> tuple[dict[ReminderKey, tuple[str, str]], dict[EscalationKey, tuple[str, str]]]:
-    """The batch's reminders and its items to escalate, each as ``{key: (title, url)}`` (the
-    first candidate of a key wins). The escalation's title is made here, once per item; the
-    committee members are multiplied in by the writer."""
+    batch: Iterable[registry.Candidate], escalate_before: datetime.date
+) -> tuple[dict[ReminderKey, tuple[str, str]], dict[EscalationKey, EscalationValue]]:
+    """The batch's reminders, as ``{key: (title, url)}`` (the first candidate of a key wins),
+    and its items to escalate: those overdue since before ``escalate_before``, and those a
+    collector escalates at once (a candidate without a recipient; its title wins)."""
     rows: dict[ReminderKey, tuple[str, str]] = {}
-    escalated: dict[EscalationKey, tuple[str, str]] = {}
+    escalated: dict[EscalationKey, EscalationValue] = {}
     for candidate in batch:
         # get_for_model is cached per process: no query after the first of each model.
         content_type_id = ContentType.objects.get_for_model(candidate.model).pk
+        item = (content_type_id, candidate.object_id, candidate.due_date)
+        value = (
+            str(candidate.reason),
+            candidate.title[:300],
+            candidate.url,
+            candidate.responsible[:200],
+        )
+        if candidate.recipient_id is None:
+            escalated[item] = value
+            continue
         key = (
             candidate.recipient_id,
             content_type_id,
@@ -247,75 +317,55 @@ def _reminder_rows(
         )
         rows.setdefault(key, (candidate.title[:300], candidate.url))
         if candidate.reason in OVERDUE_REASONS and candidate.due_date < escalate_before:
-            item = (content_type_id, candidate.object_id, candidate.due_date)
-            if item not in escalated:
-                days = (today - candidate.due_date).days
-                who = f" — responsible: {candidate.responsible}" if candidate.responsible else ""
-                title = f"Escalated, {days} days overdue: {candidate.title}{who}"[:300]
-                escalated[item] = (title, candidate.url)
+            escalated.setdefault(item, value)
     return rows, escalated
 
 
 def _columns(rows: dict, width: int) -> list[list]:
-    """``{key: (title, url)}`` as ``width`` lists, one per column (for ``unnest``)."""
+    """``{key: value}`` (both tuples) as ``width`` lists, one per column (for ``unnest``)."""
     columns = list(zip(*((*key, *value) for key, value in rows.items()), strict=True))
     return [list(column) for column in columns] or [[] for _ in range(width)]
 
 
 def _write_notified(
     rows: dict[ReminderKey, tuple[str, str]],
-    escalated: dict[EscalationKey, tuple[str, str]],
-    committee_ids: list[int],
+    escalated: dict[EscalationKey, EscalationValue],
+    today: datetime.date,
     now: datetime.datetime,
-) -> int:
-    """PostgreSQL: insert the batch's new reminders and escalations, marked notified, and a
-    notification for each, in one statement; returns how many were new."""
+) -> tuple[int, int]:
+    """PostgreSQL: insert the batch's new reminders, marked notified, with a notification for
+    each, and its new escalations, in one statement; returns how many of each were new."""
     with database.cursor() as cursor:
         cursor.execute(
             _write_notified_sql(),
-            [
-                *_columns(rows, 7),
-                ReminderReason.ESCALATION.value,
-                *_columns(escalated, 5),
-                committee_ids,
-                now,
-                now,
-                now,
-            ],
+            [now, now, *_columns(rows, 7), now, today, *_columns(escalated, 7)],
         )
-        return cursor.fetchone()[0]
+        return cursor.fetchone()
 
 
 @functools.cache
 def _write_notified_sql() -> str:
     quote = database.ops.quote_name
     reminder = Reminder._meta
+    escalation = Escalation._meta
     column = {name: quote(reminder.get_field(name).column) for name in REMINDER_COLUMNS}
     db_type = {
         name: reminder.get_field(name).db_type(database)
         for name in ("recipient", "content_type", "object_id")
     }
     candidate_columns = ", ".join(column[name] for name in REMINDER_COLUMNS[:-1])
+    escalation_columns = ", ".join(
+        quote(escalation.get_field(name).column) for name in ESCALATION_COLUMNS
+    )
     # Names from the models, quoted; the values are parameters.
     return f"""
-        WITH candidate ({candidate_columns}) AS (
-            SELECT * FROM unnest(
+        WITH new_reminder AS (
+            INSERT INTO {quote(reminder.db_table)}
+                ({candidate_columns}, {column["created_at"]}, {quote("notified_at")})
+            SELECT *, %s::timestamptz, %s::timestamptz FROM unnest(
                 %s::{db_type["recipient"]}[], %s::{db_type["content_type"]}[],
                 %s::{db_type["object_id"]}[], %s::text[], %s::date[], %s::text[], %s::text[]
             )
-            UNION ALL
-            SELECT member.id, item.content_type, item.object_id, %s, item.due_date, item.title,
-                item.url
-            FROM unnest(
-                %s::{db_type["content_type"]}[], %s::{db_type["object_id"]}[], %s::date[],
-                %s::text[], %s::text[]
-            ) AS item (content_type, object_id, due_date, title, url)
-            CROSS JOIN unnest(%s::{db_type["recipient"]}[]) AS member (id)
-        ),
-        new_reminder AS (
-            INSERT INTO {quote(reminder.db_table)}
-                ({candidate_columns}, {column["created_at"]}, {quote("notified_at")})
-            SELECT *, %s::timestamptz, %s::timestamptz FROM candidate
             ON CONFLICT DO NOTHING
             RETURNING {quote("id")}, {column["recipient"]}, {column["title"]}, {column["url"]}
         ),
@@ -327,27 +377,41 @@ def _write_notified_sql() -> str:
                 %s::timestamptz
             FROM new_reminder
             RETURNING 1
+        ),
+        new_escalation AS (
+            INSERT INTO {quote(escalation.db_table)} ({escalation_columns})
+            SELECT *, %s::date FROM unnest(
+                %s::{db_type["content_type"]}[], %s::{db_type["object_id"]}[], %s::date[],
+                %s::text[], %s::text[], %s::text[], %s::text[]
+            )
+            ON CONFLICT DO NOTHING
+            RETURNING 1
         )
-        SELECT count(*) FROM new_notification
+        SELECT (SELECT count(*) FROM new_notification), (SELECT count(*) FROM new_escalation)
     """  # noqa: S608
 
 
 def _write_undelivered(
     rows: dict[ReminderKey, tuple[str, str]],
-    escalated: dict[EscalationKey, tuple[str, str]],
-    committee_ids: list[int],
+    escalated: dict[EscalationKey, EscalationValue],
+    today: datetime.date,
     now: datetime.datetime,
-) -> int:
-    """Other databases: insert the batch's new reminders and escalations, not yet notified
-    (:func:`notify_undelivered` does it); returns 0."""
-    new = [(*key, title, url, now) for key, (title, url) in rows.items()]
-    new += [
-        (member_id, *item[:2], ReminderReason.ESCALATION.value, item[2], title, url, now)
-        for item, (title, url) in escalated.items()
-        for member_id in committee_ids
-    ]
-    insert_rows(Reminder, REMINDER_COLUMNS, new, ignore_conflicts=True)
-    return 0
+) -> tuple[int, int]:
+    """Other databases: insert the batch's new reminders, not yet notified
+    (:func:`notify_undelivered` does it), and its new escalations; returns (0, escalations)."""
+    insert_rows(
+        Reminder,
+        REMINDER_COLUMNS,
+        [(*key, title, url, now) for key, (title, url) in rows.items()],
+        ignore_conflicts=True,
+    )
+    new_escalations = insert_rows(
+        Escalation,
+        ESCALATION_COLUMNS,
+        [(*key, *value, today) for key, value in escalated.items()],
+        ignore_conflicts=True,
+    )
+    return 0, new_escalations
 
 
 def deliver(
@@ -642,11 +706,11 @@ def digest_message(person, digest: Digest, today: datetime.date, *, connection=N
     overdue = sum(digest.counts.get(ReminderReason(r).value, 0) for r in OVERDUE_REASONS)
     escalated = digest.counts.get(ReminderReason.ESCALATION.value, 0)
     subject = f"AI Risk Register: {count} reminder{'s' if count != 1 else ''}"
-    details = [f"{n} {label}" for n, label in ((overdue, "overdue"), (escalated, "escalated")) if n]
+    details = [f"{overdue} overdue"] if overdue else []
+    if escalated:
+        details.append("escalations to the committee")
     if details:
         subject += f" ({', '.join(details)})"
-    from django.urls import reverse
-
     site = settings.SITE_URL.rstrip("/")
     context = {
         "person": person,

@@ -16,6 +16,7 @@ urlpatterns = [
         views.NotificationReadAllView.as_view(),
         name="notifications_read_all",
     ),
+    path("notifications/escalations/", views.EscalationListView.as_view(), name="escalations"),
     path(
         "notifications/preference/",
         views.DigestPreferenceView.as_view(),

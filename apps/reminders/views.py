@@ -1,4 +1,5 @@
-"""Notifications (the bell) and the digest preference: thin views."""
+"""Notifications (the bell), the digest preference and the committee's escalations: thin
+views."""
 
 from __future__ import annotations
 
@@ -9,9 +10,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views import View
 from django.views.generic import ListView
 
-from apps.core.views.generic import PaginationMixin
+from apps.core import rules
+from apps.core.views.generic import ObjectListView, PaginationMixin
 from apps.reminders import selectors, services
+from apps.reminders.filters import EscalationFilterSet
 from apps.reminders.forms import DigestPreferenceForm
+from apps.reminders.models import ReminderSettings
 
 
 def _is_htmx(request) -> bool:
@@ -34,6 +38,7 @@ class NotificationListView(LoginRequiredMixin, PaginationMixin, ListView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["unread_only"] = self.request.GET.get("unread") == "1"
+        context["can_view_escalations"] = rules.allows(self.request.user, "view_escalations")
         return context
 
 
@@ -78,3 +83,23 @@ class DigestPreferenceView(LoginRequiredMixin, View):
         else:
             messages.error(request, "Choose daily, weekly, immediately or off.")
         return redirect("accounts:profile")
+
+
+# --- Escalations ----------------------------------------------------------------------------------
+class EscalationListView(ObjectListView):
+    """The items escalated to the committee, newest day first: where a committee member's daily
+    reminder of escalations leads (``?escalated_on=`` that day). For those who read every team."""
+
+    filterset_class = EscalationFilterSet
+    permission_action = "view_escalations"
+    template_name = "reminders/escalations.html"
+    partial_template_name = "reminders/_escalations_results.html"
+    paginate_by = 50
+
+    def get_base_queryset(self):
+        return selectors.escalations()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["escalate_after_days"] = ReminderSettings.load().escalate_after_days
+        return context

@@ -11,7 +11,6 @@ import datetime
 
 from django.utils import timezone
 
-from apps.reminders.events import committee_ids
 from apps.reminders.models import ReminderReason
 from apps.reminders.registry import (
     Candidate,
@@ -106,12 +105,12 @@ def reviews_due(today: datetime.date):
 def never_approved_in_service(today: datetime.date):
     """Systems in pilot or production that were never approved (ungoverned: see
     :func:`apps.systems.models.ungoverned_condition`) → both owners, as their initial review
-    overdue, and every committee member at once, as an escalation: a system serving people with
-    no approved plan is the committee's business from its first day.
+    overdue, and the committee at once, as an escalation: a system serving people with no
+    approved plan is the committee's business from its first day.
 
     The due date is the day the system went into service (``in_service_since``), so each person
-    is told once per spell in service, however often the sweep runs; the owners' reminder is
-    escalated as any overdue one is, under the same key as the committee's (one each). A plan
+    is told once per spell in service, however often the sweep runs; the owners' reminder would
+    be escalated as any overdue one is, under the same key (one escalation). A plan
     that lapsed is a review overdue: :func:`reviews_due` tells its owners, and the escalation
     after the configured delay the committee.
     """
@@ -128,10 +127,7 @@ def never_approved_in_service(today: datetime.date):
         "technical_owner__is_active",
     ]
     url = url_maker("systems:detail")
-    committee: list[int] | None = None
     for rows in keyset_batches(systems, fields):
-        if committee is None:
-            committee = committee_ids()
         batch = []
         for row in rows:
             since = row["in_service_since"] or timezone.localtime(row["created_at"]).date()
@@ -156,13 +152,12 @@ def never_approved_in_service(today: datetime.date):
                 )
                 for owner_id in system_owners(row)
             )
-            batch.extend(
+            batch.append(
                 Candidate(
-                    recipient_id=member_id,
-                    reason=ReminderReason.ESCALATION,
-                    title=f"Ungoverned: {what} — responsible: {row['business_owner__full_name']}",
+                    recipient_id=None,  # escalated to the committee at once
+                    reason=ReminderReason.REVIEW_OVERDUE,
+                    title=f"Ungoverned: {what}",
                     **common,
                 )
-                for member_id in committee
             )
         yield batch

@@ -15,7 +15,7 @@ from apps.compliance.models import (
     Obligation,
     ObligationStatus,
 )
-from apps.reminders.models import Reminder, ReminderReason
+from apps.reminders.models import Escalation, Reminder
 from apps.reminders.services import run_sweep
 from tests.factories import (
     AISystemFactory,
@@ -141,13 +141,11 @@ def test_obligations_of_archived_systems_and_of_people_who_left_are_not_reminded
 
 
 def test_an_obligation_overdue_past_the_delay_is_escalated_to_the_committee():
-    committee_member = UserFactory(is_committee_member=True)
+    UserFactory(is_committee_member=True)
     late = due(-30)
     run_sweep(TODAY)
-    escalation = Reminder.objects.get(
-        recipient=committee_member, reason=ReminderReason.ESCALATION, object_id=late.pk
-    )
-    assert "30 days overdue" in escalation.title
+    escalation = Escalation.objects.get(object_id=late.pk)
+    assert (escalation.reason, escalation.days_late) == ("obligation_overdue", 30)
 
 
 def test_the_sweep_first_expires_exceptions_past_their_date():

@@ -19,7 +19,7 @@ from django.core import mail
 from django.db import connections
 from django.utils import timezone
 
-from apps.reminders.models import Notification, Reminder
+from apps.reminders.models import Escalation, Notification, Reminder
 from apps.reminders.services import run_sweep
 from tests.factories import AISystemFactory, MitigationFactory, UserFactory
 
@@ -78,7 +78,8 @@ def make_work(today, owners=8):
 
 def assert_everything_told_exactly_once(recipients, owners=8, committee=2):
     reminders = Reminder.objects.count()
-    assert reminders == owners * 3 + owners * committee  # the committee: one escalation each
+    assert Escalation.objects.count() == owners  # one mitigation each, overdue past the delay
+    assert reminders == owners * 3 + committee  # the committee: one of the day's escalations
     assert Notification.objects.count() == reminders
     assert not Reminder.objects.filter(notified_at__isnull=True).exists()
     assert not Reminder.objects.filter(emailed_at__isnull=True).exists()

@@ -6,7 +6,7 @@ import pytest
 from django.contrib.contenttypes.models import ContentType
 
 from apps.incidents.models import Incident
-from apps.reminders.models import Reminder, ReminderReason
+from apps.reminders.models import Escalation, Reminder, ReminderReason
 from apps.reminders.services import run_sweep
 from tests.factories import AISystemFactory, IncidentFactory, ReviewFactory, UserFactory
 from tests.reminders.conftest import NOW, TODAY, days
@@ -81,12 +81,14 @@ def test_a_submitted_post_incident_review_settles_the_debt(two_owner_system):
 
 
 def test_a_review_owed_for_more_than_seven_days_is_escalated_to_the_committee(two_owner_system):
-    member = UserFactory(is_committee_member=True)
+    UserFactory(is_committee_member=True)
     owed = closed_incident(two_owner_system, severity=1, closed_days_ago=10)
 
     run_sweep(TODAY)
 
-    assert reminded(ReminderReason.ESCALATION) == {(member.pk, owed.pk, days(-10))}
+    escalation = Escalation.objects.get()
+    assert (escalation.content_type.model_class(), escalation.object_id) == (Incident, owed.pk)
+    assert (escalation.reason, escalation.due_date) == ("post_incident_review_owed", days(-10))
 
 
 def test_regulator_deadlines_within_72_hours_are_reminded(two_owner_system):

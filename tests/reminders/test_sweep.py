@@ -12,6 +12,7 @@ from apps.mitigations.models import Mitigation
 from apps.reminders import registry, services
 from apps.reminders.models import (
     DigestFrequency,
+    Escalation,
     Notification,
     Reminder,
     ReminderReason,
@@ -114,85 +115,93 @@ def test_a_second_sweep_does_not_start_while_one_holds_the_lock():
 
 
 # --- Escalation -----------------------------------------------------------------------------------
-def test_an_item_overdue_more_than_seven_days_is_escalated_to_every_committee_member(
-    owner, committee
-):
-    UserFactory(is_committee_member=True, is_active=False)  # a former member
+def escalated_to(member) -> Reminder:
+    """The committee member's reminder of the day's escalations (one a day at most)."""
+    return Reminder.objects.get(recipient=member, reason=ReminderReason.ESCALATION)
+
+
+def test_an_item_overdue_more_than_seven_days_is_escalated_to_the_committee_once(owner, committee):
     late = MitigationFactory(owner=owner, due_date=days(-8), title="Output filter")
     MitigationFactory(owner=owner, due_date=days(-7))  # seven days: not yet
     review_late = AISystemFactory(business_owner=owner, next_review_due=days(-30))
 
     result = run_sweep(TODAY)
 
-    escalations = Reminder.objects.filter(reason=ReminderReason.ESCALATION)
-    assert set(escalations.values_list("recipient_id", "object_id")) == {
-        (member.pk, record.pk) for member in committee for record in (late, review_late)
-    }
-    assert result.escalations == 4
-    title = escalations.filter(object_id=late.pk).first().title
-    assert title.startswith("Escalated, 8 days overdue: Mitigation")
-    assert "responsible: Olivia Owner" in title
+    assert sorted(Escalation.objects.values_list("object_id", "reason")) == sorted(
+        [(late.pk, "mitigation_overdue"), (review_late.pk, "review_overdue")]
+    )
+    assert result.escalations == 2
+    escalation = Escalation.objects.get(object_id=late.pk)
+    assert (escalation.escalated_on, escalation.due_date, escalation.days_late) == (
+        TODAY,
+        days(-8),
+        8,
+    )
+    assert escalation.title.startswith("Mitigation")
+    assert "Output filter" in escalation.title
+    assert escalation.responsible == "Olivia Owner"
+    assert escalation.url == Reminder.objects.get(object_id=late.pk).url
+
+
+def test_each_committee_member_is_told_once_how_many_items_were_escalated_that_day(
+    owner, committee
+):
+    UserFactory(is_committee_member=True, is_active=False)  # a former member
+    MitigationFactory.create_batch(2, owner=owner, due_date=days(-9))
+    AISystemFactory(business_owner=owner, next_review_due=days(-30))
+
+    run_sweep(TODAY)
+
+    told = Reminder.objects.filter(reason=ReminderReason.ESCALATION)
+    assert sorted(told.values_list("recipient_id", flat=True)) == sorted(m.pk for m in committee)
+    reminder = escalated_to(committee[0])
+    assert reminder.title == (
+        f"Escalated to the committee on {TODAY:%-d %b %Y}: 3 late items "
+        "(Mitigation overdue: 2; Review overdue: 1)"
+    )
+    assert reminder.url == f"/notifications/escalations/?escalated_on={TODAY.isoformat()}"
+    assert Notification.objects.get(reminder=reminder).recipient == committee[0]
+
+
+def test_the_committee_reminder_does_not_grow_with_the_items_escalated(owner, committee):
+    MitigationFactory.create_batch(12, owner=owner, due_date=days(-9))
+
+    run_sweep(TODAY)
+
+    assert Escalation.objects.count() == 12
+    assert Reminder.objects.filter(reason=ReminderReason.ESCALATION).count() == len(committee)
 
 
 def test_the_escalation_delay_is_configurable(owner, committee):
     ReminderSettings.objects.update_or_create(pk=1, defaults={"escalate_after_days": 3})
     MitigationFactory(owner=owner, due_date=days(-4))
 
-    run_sweep(TODAY)
+    result = run_sweep(TODAY)
 
-    assert Reminder.objects.filter(reason=ReminderReason.ESCALATION).count() == len(committee)
-
-
-def test_an_escalation_names_the_days_overdue_the_item_and_who_is_responsible(owner, committee):
-    late = MitigationFactory(owner=owner, due_date=days(-9), title="Output filter")
-
-    run_sweep(TODAY)
-
-    overdue = Reminder.objects.get(reason=ReminderReason.MITIGATION_OVERDUE)
-    escalations = Reminder.objects.filter(reason=ReminderReason.ESCALATION).order_by("recipient_id")
-    assert [
-        (e.recipient_id, e.content_type_id, e.object_id, e.due_date, e.title, e.url)
-        for e in escalations
-    ] == [
-        (
-            member.pk,
-            overdue.content_type_id,
-            late.pk,
-            days(-9),
-            f"Escalated, 9 days overdue: {overdue.title} — responsible: Olivia Owner",
-            overdue.url,
-        )
-        for member in sorted(committee, key=lambda member: member.pk)
-    ]
+    assert result.escalations == Escalation.objects.count() == 1
 
 
-def test_an_item_overdue_for_both_its_owners_is_escalated_once_to_each_member(owner, committee):
+def test_an_item_overdue_for_both_its_owners_is_escalated_once(owner, committee):
     technical = UserFactory(full_name="Theo Technical")
     AISystemFactory(business_owner=owner, technical_owner=technical, next_review_due=days(-10))
 
     result = run_sweep(TODAY)
 
-    escalations = Reminder.objects.filter(reason=ReminderReason.ESCALATION)
-    assert sorted(escalations.values_list("recipient_id", flat=True)) == sorted(
-        member.pk for member in committee
-    )
-    assert result.escalations == len(committee)
-    assert all(
-        title.endswith("responsible: Olivia Owner")
-        for title in escalations.values_list("title", flat=True)
-    )
+    assert result.escalations == 1
+    assert Escalation.objects.get().responsible == "Olivia Owner"
 
 
-def test_an_escalation_is_not_made_again_the_next_day(owner, committee, clock):
+def test_an_escalation_is_not_made_or_told_again_the_next_day(owner, committee, clock):
     MitigationFactory(owner=owner, due_date=days(-9))
     run_sweep(TODAY)
 
     clock.move_to(NOW + datetime.timedelta(days=1))
     result = run_sweep(days(1))
 
-    assert result.escalations == len(committee)  # still escalated…
+    assert result.escalations == 0
+    assert Escalation.objects.get().escalated_on == TODAY
     assert Reminder.objects.filter(reason=ReminderReason.ESCALATION).count() == len(committee)
-    assert result.notified == 0  # …but nobody is told again
+    assert result.notified == 0
 
 
 def test_escalations_reach_the_committee_in_their_digest_once(owner, committee):
@@ -205,8 +214,9 @@ def test_escalations_reach_the_committee_in_their_digest_once(owner, committee):
         (digest,) = emails_to(member)
         assert "ESCALATED TO THE COMMITTEE" in digest.body
         assert "Escalated to the committee" in digest.alternatives[0][0]
-        assert "Rate limiter" in digest.body
-        assert "escalated" in digest.subject
+        assert "1 late item (Mitigation overdue: 1)" in digest.body
+        assert "/notifications/escalations/?escalated_on=" in digest.body
+        assert "escalations to the committee" in digest.subject
 
 
 def test_expired_acceptances_and_reviews_coming_due_are_not_escalated(owner, committee):
@@ -214,6 +224,7 @@ def test_expired_acceptances_and_reviews_coming_due_are_not_escalated(owner, com
 
     run_sweep(TODAY)
 
+    assert not Escalation.objects.exists()
     assert not Reminder.objects.filter(reason=ReminderReason.ESCALATION).exists()
 
 
@@ -462,7 +473,8 @@ def test_the_sweep_makes_a_number_of_queries_that_grows_with_batches_not_rows(
     monkeypatch.setattr(connection.ops, "bulk_batch_size", lambda fields, objs: len(objs))
     owners = [UserFactory() for _ in range(3)]
     ReminderSettings.load()
-    ContentType.objects.get_for_models(AISystem, Mitigation)  # cached per process, as in a worker
+    # Cached per process, as in a worker.
+    ContentType.objects.get_for_models(AISystem, Mitigation, Escalation)
     few, few_result = sweep_queries(30, owners, TeamFactory())
     Reminder.objects.all().delete()
     Notification.objects.all().delete()
@@ -479,8 +491,10 @@ def test_the_sweep_makes_a_number_of_queries_that_grows_with_batches_not_rows(
 
 
 # The sweep over 30 systems and 30 mitigations: expiring acceptances (a SELECT in a savepoint: 3),
-# settings (1), committee (1), seven collectors (7 SELECTs, and for the two with a batch one INSERT:
-# 2), the people with reminders not yet notified (1), the digests' recipients (1), and per person
+# the risk tally's compaction (a statement in a savepoint: 3), settings (1), seven collectors
+# (7 SELECTs, and for the two with a batch one INSERT: 2), the day's escalations (their count by
+# kind, the committee, the INSERT of the committee's reminders: 3), the people with reminders not
+# yet notified (1), the digests' recipients (1), and per person
 # (5 × 4) the savepoint of their transaction, the lock, the statement that marks their reminders
 # e-mailed and reads back the digest, and the release. Elsewhere than on PostgreSQL the reminders
 # are inserted not yet notified: one batch of people is notified (5: savepoint, lock, INSERT of
@@ -497,9 +511,9 @@ CONCERNS = 1
 LITERACY = 1
 OTHER_APPS = EVALUATIONS + COMPLIANCE + CONCERNS + LITERACY
 if connection.vendor == "postgresql":
-    FEW_SYSTEMS_QUERIES = 3 + 1 + 1 + 9 + 1 + 1 + 5 * 4 + OTHER_APPS
+    FEW_SYSTEMS_QUERIES = 3 + 3 + 1 + 9 + 3 + 1 + 1 + 5 * 4 + OTHER_APPS
 else:
-    FEW_SYSTEMS_QUERIES = 3 + 1 + 1 + 9 + 1 + 5 + 1 + 5 * 5 + OTHER_APPS
+    FEW_SYSTEMS_QUERIES = 3 + 3 + 1 + 9 + 3 + 1 + 5 + 1 + 5 * 5 + OTHER_APPS
 
 
 def test_a_digest_makes_the_same_queries_however_many_reminders_it_sends(owner):

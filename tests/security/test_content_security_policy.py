@@ -97,6 +97,7 @@ PAGES = [
     ("contributor", "reviews:plan", "system"),
     ("contributor", "reviews:checklist", "system"),
     ("contributor", "reminders:notifications", None),
+    ("committee_member", "reminders:escalations", None),
     ("contributor", "exports:list", None),
     ("contributor", "exports:detail", "export_job"),
     ("committee_member", "reviews:queue", None),

@@ -7,7 +7,7 @@ import pytest
 import time_machine
 from django.contrib.contenttypes.models import ContentType
 
-from apps.reminders.models import Notification, Reminder, ReminderReason
+from apps.reminders.models import Escalation, Notification, Reminder, ReminderReason
 from apps.reminders.services import run_sweep
 from apps.systems import services
 from apps.systems.models import AISystem
@@ -77,16 +77,27 @@ def test_the_owners_are_told_that_their_system_is_in_service_without_an_approved
     assert reminder.url == live_system.get_absolute_url()
 
 
-def test_every_committee_member_is_told_at_once_with_who_is_responsible(live_system, committee):
-    run_sweep(TODAY)
-    told = reminders_of(live_system, ReminderReason.ESCALATION)
-    assert set(told.values_list("recipient", flat=True)) == {member.pk for member in committee}
-    assert all(
-        title.startswith(f"Ungoverned: {live_system.reference}")
-        and title.endswith("— responsible: Bea Business")
-        for title in told.values_list("title", flat=True)
+def escalations_of(system):
+    return Escalation.objects.filter(
+        content_type=ContentType.objects.get_for_model(AISystem), object_id=system.pk
     )
-    assert Notification.objects.filter(recipient=committee[0]).count() == 1
+
+
+def test_the_system_is_escalated_to_the_committee_at_once_with_who_is_responsible(
+    live_system, committee
+):
+    run_sweep(TODAY)
+    escalation = escalations_of(live_system).get()
+    assert escalation.title.startswith(f"Ungoverned: {live_system.reference}")
+    assert (escalation.responsible, escalation.due_date, escalation.reason) == (
+        "Bea Business",
+        days(-1),
+        ReminderReason.REVIEW_OVERDUE,
+    )
+    for member in committee:
+        told = Reminder.objects.get(recipient=member, reason=ReminderReason.ESCALATION)
+        assert "1 late item (Review overdue: 1)" in told.title
+        assert Notification.objects.filter(recipient=member).count() == 1
 
 
 def test_each_person_is_told_once_however_often_the_sweep_runs(live_system, committee, clock):
@@ -95,11 +106,12 @@ def test_each_person_is_told_once_however_often_the_sweep_runs(live_system, comm
     clock.move_to(NOW + datetime.timedelta(days=10))  # past the escalation delay, too
     run_sweep(days(10))
     assert reminders_of(live_system, ReminderReason.REVIEW_OVERDUE).count() == 2
-    assert reminders_of(live_system, ReminderReason.ESCALATION).count() == len(committee)
+    assert escalations_of(live_system).count() == 1
+    assert Reminder.objects.filter(reason=ReminderReason.ESCALATION).count() == len(committee)
     assert Notification.objects.count() == 2 + len(committee)
 
 
-def test_a_system_in_service_for_weeks_is_told_once_with_its_escalation(team, owners, committee):
+def test_a_system_in_service_for_weeks_is_escalated_once(team, owners, committee):
     system = AISystemFactory(
         team=team,
         lifecycle_stage="pilot",
@@ -109,7 +121,8 @@ def test_a_system_in_service_for_weeks_is_told_once_with_its_escalation(team, ow
     )
     run_sweep(TODAY)
     # The owner's overdue reminder is escalated under the same key as the committee's own.
-    assert reminders_of(system, ReminderReason.ESCALATION).count() == len(committee)
+    assert escalations_of(system).count() == 1
+    assert escalations_of(system).get().title.startswith("Ungoverned:")
     assert reminders_of(system, ReminderReason.REVIEW_OVERDUE).count() == 1
 
 
@@ -143,7 +156,7 @@ def test_a_system_that_goes_back_into_service_is_a_new_reminder(
 def test_governed_or_out_of_service_systems_are_not_reminded_of_it(team, committee, fields):
     system = AISystemFactory(team=team, **fields)
     run_sweep(TODAY)
-    assert not reminders_of(system, ReminderReason.ESCALATION).exists()
+    assert not escalations_of(system).exists()
     assert not reminders_of(system, ReminderReason.REVIEW_OVERDUE).exists()
 
 
@@ -161,7 +174,7 @@ def test_a_lapsed_plan_is_a_review_overdue_not_a_new_kind_of_reminder(team, owne
     assert reminder.due_date == days(-2)
     assert "is overdue" in reminder.title
     # Escalated to the committee after the configured delay, as any overdue review.
-    assert not reminders_of(system, ReminderReason.ESCALATION).exists()
+    assert not escalations_of(system).exists()
 
 
 def test_an_owner_who_left_is_not_told(team, owners, committee, live_system):
@@ -170,23 +183,3 @@ def test_an_owner_who_left_is_not_told(team, owners, committee, live_system):
     run_sweep(TODAY)
     told = reminders_of(live_system, ReminderReason.REVIEW_OVERDUE)
     assert list(told.values_list("recipient", flat=True)) == [owners[0].pk]
-
-
-@pytest.mark.postgres
-def test_on_postgresql_the_owners_escalation_and_the_committees_reminder_are_one_row(
-    team, owners, committee
-):
-    """In one batch, the escalation of the owners' overdue reminder and the committee's own have
-    the same key: the single INSERT … ON CONFLICT DO NOTHING keeps one, with one notification."""
-    system = AISystemFactory(
-        team=team,
-        lifecycle_stage="production",
-        in_service_since=days(-30),
-        business_owner=owners[0],
-        technical_owner=owners[1],
-    )
-    result = run_sweep(TODAY)
-    assert reminders_of(system, ReminderReason.ESCALATION).count() == len(committee)
-    for member in committee:
-        assert Notification.objects.filter(recipient=member).count() == 1
-    assert result.notified == 2 + len(committee)
