@@ -64,10 +64,22 @@ class Waiting:
         return waiting_selectors.total(self.counts)
 
     @cached_property
+    def more(self) -> bool:
+        """A kind's count reached the cap: the total is "at least" (shown "105+")."""
+        return any(n >= waiting_selectors.COUNT_CAP for n in self.counts.values())
+
+    @cached_property
     def kinds(self) -> list[dict]:
         """Each kind with something waiting: its label, count, icon and link."""
         return [
-            {"key": kind.key, "label": kind.label, "icon": kind.icon, "url": kind.url, "count": n}
+            {
+                "key": kind.key,
+                "label": kind.label,
+                "icon": kind.icon,
+                "url": kind.url,
+                "count": n,
+                "more": n >= waiting_selectors.COUNT_CAP,
+            }
             for kind in waiting_selectors.kinds(self.user)
             if (n := self.counts.get(kind.key, 0))
         ]

@@ -270,3 +270,20 @@ def test_the_home_page_counts_afresh(client_for, world, contributor, system, cou
     assert kinds["mitigations"].count == 2
     # …and the next page shows what the home page counted.
     assertContains(client.get(reverse("systems:list")), WAITING_BADGE.format(4), html=True)
+
+
+def test_a_count_stops_at_the_cap_and_says_there_may_be_more(
+    client_for, world, contributor, system, monkeypatch
+):
+    monkeypatch.setattr(waiting, "COUNT_CAP", 2)
+    MitigationFactory.create_batch(2, system=system, owner=contributor, due_date=ago(5))
+
+    counts = waiting.waiting_counts(contributor)
+    response = client_for("contributor").get(reverse("dashboard:home"))
+
+    assert counts["mitigations"] == 2  # three are late: counting stopped at the cap
+    assertContains(
+        response,
+        '<span class="badge text-bg-warning" data-testid="waiting-mitigations">2+</span>',
+        html=True,
+    )
