@@ -180,9 +180,7 @@ def _count(queryset: QuerySet) -> Coalesce:
     than its first rows. Each kind's rows are distinct: its joins follow foreign keys (one
     system per record), and a queryset with an aggregate of its own (the queue's progress,
     which joins its decisions) is counted by key."""
-    if any(
-        annotation.contains_aggregate for annotation in queryset.query.annotations.values()
-    ):
+    if any(annotation.contains_aggregate for annotation in queryset.query.annotations.values()):
         queryset = queryset.model._base_manager.filter(pk__in=queryset.order_by().values("pk"))
     # Coalesce: a queryset that can match nothing (``.none()``) is compiled as NULL.
     return Coalesce(_CappedCount(queryset.order_by().values("pk")[:COUNT_CAP]), 0)
