@@ -456,3 +456,21 @@ def enrol_totp(user, secret: str = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"):  # noqa:
 
     TOTP.activate(user, secret)
     return secret
+
+
+def insert_copies(risk: Risk, count: int) -> None:
+    """``count`` copies of ``risk`` (titles numbered) in one ``INSERT … SELECT``: many risks
+    written by one statement, as a bulk load writes them (PostgreSQL)."""
+    from django.db import connection
+
+    columns = [
+        field.column for field in Risk._meta.concrete_fields if field.column not in ("id", "title")
+    ]
+    names = ", ".join(connection.ops.quote_name(column) for column in columns)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO risks_risk ({names}, title) "  # noqa: S608 — the model's own columns
+            f"SELECT {names}, title || ' ' || n FROM risks_risk, generate_series(1, %s) AS n "
+            "WHERE id = %s",
+            [count, risk.pk],
+        )

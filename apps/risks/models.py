@@ -55,6 +55,17 @@ class Treatment(models.TextChoices):
     AVOID = "avoid", "Avoid"
 
 
+# Where a risk sits in both heat maps: its cells and levels before and after mitigation.
+CELL_FIELDS = [
+    "inherent_likelihood",
+    "inherent_impact",
+    "inherent_level",
+    "residual_likelihood",
+    "residual_impact",
+    "residual_level",
+]
+
+
 class RiskStatus(models.TextChoices):
     OPEN = "open", "Open"
     TREATED = "treated", "Treated"
@@ -388,17 +399,10 @@ class Risk(
             models.Index(
                 fields=["residual_likelihood", "residual_impact"], name="risk_residual_cell_idx"
             ),
-            # The dashboard's heat maps and counts of live risks, read from this index alone
-            # (on PostgreSQL; SQLite has no covering index and gets the plain one).
+            # The heat maps and counts of live risks, read from this index alone (on
+            # PostgreSQL; SQLite has no covering index and gets the plain one).
             CoveringIndex(
-                fields=[
-                    "inherent_likelihood",
-                    "inherent_impact",
-                    "inherent_level",
-                    "residual_likelihood",
-                    "residual_impact",
-                    "residual_level",
-                ],
+                fields=CELL_FIELDS,
                 include=["status", "treatment_due", "has_mitigation_in_place", "system", "id"],
                 condition=Q(archived_at__isnull=True),
                 name="risk_live_matrix_idx",

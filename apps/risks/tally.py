@@ -12,16 +12,7 @@ from __future__ import annotations
 from django.db import connections, router, transaction
 from django.db.models import Count, F, Sum
 
-from apps.risks.models import Risk, RiskTally
-
-CELL_FIELDS = [
-    "inherent_likelihood",
-    "inherent_impact",
-    "inherent_level",
-    "residual_likelihood",
-    "residual_impact",
-    "residual_level",
-]
+from apps.risks.models import CELL_FIELDS, Risk, RiskTally
 
 
 def is_kept(using: str) -> bool:

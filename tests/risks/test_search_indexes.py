@@ -8,7 +8,7 @@ from django.http import QueryDict
 
 from apps.risks.filters import RiskFilterSet
 from apps.risks.models import Risk
-from tests.factories import AISystemFactory, RiskFactory
+from tests.factories import AISystemFactory, RiskFactory, insert_copies
 
 pytestmark = [
     pytest.mark.django_db,
@@ -41,17 +41,8 @@ def many_risks(count: int) -> None:
     """``count`` copies of one risk (titles numbered), analysed: a register large enough that
     PostgreSQL plans as it would for a real one, written in one statement."""
     risk = RiskFactory(system=AISystemFactory(), title="Model drift", scenario="Seasonal shifts.")
-    columns = [
-        field.column for field in Risk._meta.concrete_fields if field.column not in ("id", "title")
-    ]
-    names = ", ".join(connection.ops.quote_name(column) for column in columns)
+    insert_copies(risk, count)
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO risks_risk ({names}, title) "  # noqa: S608 — the model's own columns
-            f"SELECT {names}, title || ' ' || n FROM risks_risk, generate_series(1, %s) AS n "
-            "WHERE id = %s",
-            [count, risk.pk],
-        )
         cursor.execute("ANALYZE risks_risk")
 
 

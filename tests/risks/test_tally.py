@@ -9,7 +9,13 @@ from django.db import connection
 from apps.risks import tally
 from apps.risks.models import Risk, RiskTally
 from apps.risks.services import apply_assessment, archive_risk
-from tests.factories import AISystemFactory, MitigationFactory, RiskFactory, TeamFactory
+from tests.factories import (
+    AISystemFactory,
+    MitigationFactory,
+    RiskFactory,
+    TeamFactory,
+    insert_copies,
+)
 
 pytestmark = [
     pytest.mark.django_db,
@@ -114,17 +120,8 @@ def test_a_bulk_insert_appends_one_row_per_group_not_per_risk():
     system = AISystemFactory()
     risk = RiskFactory(system=system)
     before = RiskTally.objects.count()
-    columns = [
-        field.column for field in Risk._meta.concrete_fields if field.column not in ("id", "title")
-    ]
-    names = ", ".join(connection.ops.quote_name(column) for column in columns)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO risks_risk ({names}, title) "  # noqa: S608 — the model's own columns
-            f"SELECT {names}, title || ' ' || n FROM risks_risk, generate_series(1, 500) AS n "
-            "WHERE id = %s",
-            [risk.pk],
-        )
+
+    insert_copies(risk, 500)
 
     assert RiskTally.objects.count() == before + 1
     assert tallied() == counted_from_risks()
