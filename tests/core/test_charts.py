@@ -2,6 +2,7 @@
 
 import datetime
 import itertools
+import re
 
 from django.template.loader import render_to_string
 
@@ -101,3 +102,18 @@ def test_the_svg_names_its_unit_and_carries_the_tooltips():
     assert ">Days</text>" in html
     assert "<title>February 2026 — Mean time to detect: 0.08 d (2 h)" in html
     assert "37.5 h" not in html
+
+
+def test_the_charts_coordinates_keep_a_decimal_point_in_a_language_that_writes_a_comma():
+    from django.utils import translation
+
+    chart = charts.line_chart(rows((37.5, 20), (2, 12), (1, 3)))
+    with translation.override("de"):
+        svg = render_to_string(
+            "core/_line_chart.html", {"chart": chart, "chart_title": "T", "chart_id": "c"}
+        )
+
+    heights = [point["y"] for line in chart["lines"] for point in line["points"]]
+    assert any(y != int(y) for y in heights)  # coordinates with decimals are drawn…
+    assert all(f'cy="{y}"' in svg or f'y="{y - 4:.1f}"' in svg for y in heights)  # …with a point
+    assert not re.search(r'(x|y)="\d+,\d', svg)
