@@ -64,25 +64,20 @@ class Waiting:
         return waiting_selectors.total(self.counts)
 
     @cached_property
-    def more(self) -> bool:
-        """A kind's count reached the cap: the total is "at least" (shown "105+")."""
-        return any(n >= waiting_selectors.COUNT_CAP for n in self.counts.values())
+    def kinds(self) -> list[waiting_selectors.Kind]:
+        """Each kind with something waiting: its label, count (``more`` at the cap), icon and
+        link."""
+        kinds = []
+        for kind in waiting_selectors.kinds(self.user):
+            kind.count = self.counts.get(kind.key, 0)
+            if kind.count:
+                kinds.append(kind)
+        return kinds
 
     @cached_property
-    def kinds(self) -> list[dict]:
-        """Each kind with something waiting: its label, count, icon and link."""
-        return [
-            {
-                "key": kind.key,
-                "label": kind.label,
-                "icon": kind.icon,
-                "url": kind.url,
-                "count": n,
-                "more": n >= waiting_selectors.COUNT_CAP,
-            }
-            for kind in waiting_selectors.kinds(self.user)
-            if (n := self.counts.get(kind.key, 0))
-        ]
+    def more(self) -> bool:
+        """A kind's count reached the cap: the total is "at least" (shown "105+")."""
+        return any(kind.more for kind in self.kinds)
 
     def unread_notifications(self) -> int:  # templates call callables
         return self._row.get("unread", 0)

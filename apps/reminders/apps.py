@@ -9,19 +9,11 @@ class RemindersConfig(AppConfig):
     def ready(self):
         from django.utils.module_loading import autodiscover_modules
 
-        from apps.accounts.permissions import has_global_read
-        from apps.core import metrics, outbox, rules
+        from apps.core import metrics, outbox
         from apps.reminders import events
+        from apps.reminders.permissions import register_rules
 
-        rules.register(
-            None,
-            "view_escalations",
-            rules.explained(
-                lambda user, _: has_global_read(user),
-                "The items escalated to the committee are listed for committee members, "
-                "auditors and administrators. Your own reminders are in your notifications.",
-            ),
-        )
+        register_rules()
         # Every app's ``reminders.py`` registers its collectors (apps.reminders.registry).
         autodiscover_modules("reminders")
         # Events e-mailed at once leave through the outbox (apps.core.outbox).

@@ -34,6 +34,7 @@ from apps.core import db, metrics
 from apps.core.audit import save_with_history
 from apps.core.bulk import insert_rows
 from apps.reminders import registry
+from apps.reminders.events import committee_ids
 from apps.reminders.models import (
     EVENT_REASONS,
     OVERDUE_REASONS,
@@ -197,7 +198,7 @@ def collect_reminders(
     """
     escalate_before = today - datetime.timedelta(days=config.escalate_after_days)
     now = timezone.now()
-    write = _write_notified if database.vendor == "postgresql" else _write_undelivered
+    write = _writer()
     candidates = escalations = notified = 0
     for collect in registry.collectors():
         for batch in collect(today):
@@ -213,6 +214,11 @@ def collect_reminders(
     return candidates, escalations, notified
 
 
+# The object id of a committee member's daily reminder of escalations: it is about the day's
+# escalations (the due date), not one record.
+DAY_OF_ESCALATIONS = 0
+
+
 def tell_committee(today: datetime.date, *, now: datetime.datetime | None = None) -> int:
     """One reminder for each committee member of the items escalated ``today``, how many of
     each kind, with a link to the list of them: told once a day, however many items and however
@@ -224,13 +230,10 @@ def tell_committee(today: datetime.date, *, now: datetime.datetime | None = None
         .annotate(n=Count("pk"))
         .order_by()
     )
-    committee_ids = list(
-        get_user_model()
-        .objects.filter(is_active=True, is_committee_member=True)
-        .order_by("pk")
-        .values_list("pk", flat=True)
-    )
-    if not counts or not committee_ids:
+    if not counts:
+        return 0
+    members = committee_ids()
+    if not members:
         return 0
     total = sum(counts.values())
     kinds = "; ".join(
@@ -248,15 +251,11 @@ def tell_committee(today: datetime.date, *, now: datetime.datetime | None = None
             title,
             url,
         )
-        for member_id in committee_ids
+        for member_id in members
     }
-    write = _write_notified if database.vendor == "postgresql" else _write_undelivered
-    return write(rows, {}, today, now or timezone.now())[0]
+    return _writer()(rows, {}, today, now or timezone.now())[0]
 
 
-# The object id of a committee member's daily reminder of escalations: it is about the day's
-# escalations (the due date), not one record.
-DAY_OF_ESCALATIONS = 0
 # (recipient_id, content_type_id, object_id, reason, due_date): a reminder's identity.
 ReminderKey = tuple[int, int, int, str, datetime.date]
 # (content_type_id, object_id, due_date): an overdue item, escalated to the committee.
@@ -325,6 +324,12 @@ def _columns(rows: dict, width: int) -> list[list]:
     """``{key: value}`` (both tuples) as ``width`` lists, one per column (for ``unnest``)."""
     columns = list(zip(*((*key, *value) for key, value in rows.items()), strict=True))
     return [list(column) for column in columns] or [[] for _ in range(width)]
+
+
+def _writer():
+    """How this database writes a batch: :func:`_write_notified` on PostgreSQL (one statement,
+    notified at once), :func:`_write_undelivered` elsewhere."""
+    return _write_notified if database.vendor == "postgresql" else _write_undelivered
 
 
 def _write_notified(

@@ -10,9 +10,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views import View
 from django.views.generic import ListView
 
-from apps.core import rules
 from apps.core.views.generic import ObjectListView, PaginationMixin
-from apps.reminders import selectors, services
+from apps.reminders import permissions, selectors, services
 from apps.reminders.filters import EscalationFilterSet
 from apps.reminders.forms import DigestPreferenceForm
 from apps.reminders.models import ReminderSettings
@@ -38,7 +37,7 @@ class NotificationListView(LoginRequiredMixin, PaginationMixin, ListView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["unread_only"] = self.request.GET.get("unread") == "1"
-        context["can_view_escalations"] = rules.allows(self.request.user, "view_escalations")
+        context["can_view_escalations"] = permissions.can_view_escalations(self.request.user)
         return context
 
 

@@ -31,12 +31,9 @@ def normalised(rows: list[dict]) -> list[tuple]:
 
 def counted_from_risks(team_ids=None) -> list[tuple]:
     """The groups as the risks themselves give them (the path of other databases)."""
-    original = tally.is_kept
-    tally.is_kept = lambda using: False
-    try:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(tally, "is_kept", lambda using: False)
         return normalised(tally.cells(team_ids))
-    finally:
-        tally.is_kept = original
 
 
 def tallied(team_ids=None) -> list[tuple]:
