@@ -96,3 +96,41 @@ def test_the_level_columns_stay_on_phones_and_the_rest_folds_under_the_title(sys
 def test_a_list_without_filters_in_the_address_has_no_count(client_for):
     response = client_for("viewer").get(reverse("mitigations:list"))
     assertNotContains(response, "Filters <span data-filter-count>(1)</span>")
+
+
+# --- The filter bar's fields (apps.core.templatetags.register.filter_field) ---------------------
+def filter_group(content: str, name: str) -> str:
+    start = content.index(f'<div id="div_id_{name}"')
+    ends = (content.find(marker, start + 1) for marker in ('<div id="div_id_', "</form>"))
+    return content[start : min(end for end in ends if end > 0)]
+
+
+def test_a_filter_is_labelled_and_styled_as_a_bootstrap_control(risk, client_for):
+    content = client_for("viewer").get(REGISTER).content.decode()
+    group = filter_group(content, "status")
+    assert '<label for="id_status" class="form-label">' in group
+    assert 'class="form-select"' in group
+    assert 'class="form-control"' in filter_group(content, "q")
+
+
+def test_a_filter_points_at_its_help_text(risk, client_for):
+    group = filter_group(client_for("viewer").get(REGISTER).content.decode(), "reference")
+    assert 'aria-describedby="id_reference_helptext"' in group
+    assert '<div id="id_reference_helptext" class="form-text">' in group
+
+
+def test_a_bad_filter_value_is_marked_invalid_and_says_why(risk, client_for):
+    content = client_for("viewer").get(REGISTER, {"status": "nonsense"}).content.decode()
+    group = filter_group(content, "status")
+    assert 'class="form-select is-invalid"' in group
+    assert 'aria-invalid="true"' in group
+    assert 'aria-describedby="id_status_error"' in group
+    assert '<div id="id_status_error" class="invalid-feedback">' in group
+    assert "Select a valid choice." in group
+
+
+def test_a_filter_of_check_boxes_keeps_crispys_layout(db, client_for):
+    content = client_for("committee_member").get(reverse("reviews:list")).content.decode()
+    group = filter_group(content, "waiting_for_me")  # a check box, its label after it
+    assert 'class="checkboxinput form-check-input" id="id_waiting_for_me"' in group
+    assert '<label for="id_waiting_for_me" class="form-check-label">' in group
