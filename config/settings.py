@@ -132,6 +132,8 @@ TEMPLATES = [
         },
     },
 ]
+# Django's form renderer, with the commonest widgets written without a template each.
+FORM_RENDERER = "apps.core.form_renderer.FastRenderer"
 
 # --- Database -----------------------------------------------------------------------------------
 # DATABASE_URL=postgres://user:password@host:5432/name selects PostgreSQL (psycopg 3).
