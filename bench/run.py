@@ -250,6 +250,7 @@ class Page:
     max_ms: float | None = None
     max_queries: int | None = None
     runs_divisor: int = 1  # slow pages (a PDF) get fewer runs
+    settings: tuple[tuple[str, object], ...] = ()  # e.g. (("DASHBOARD_CACHE_SECONDS", 0),)
 
 
 LIST_TARGET = {"target": "p95 < 100 ms, ≤ 12 queries", "max_ms": 100, "max_queries": 12}
@@ -269,7 +270,20 @@ PAGES = {
         max_ms=150,
     ),
     "dashboard": Page(
-        "Dashboard (every team)", "/", "committee", target="p95 < 200 ms", max_ms=200
+        "Dashboard (every team), drawn at every visit",
+        "/",
+        "committee",
+        target="p95 < 200 ms",
+        max_ms=200,
+        settings=(("DASHBOARD_CACHE_SECONDS", 0),),
+    ),
+    "dashboard-drawn": Page(
+        "Dashboard (every team), figures of the last minute",
+        "/",
+        "committee",
+        target="p95 < 200 ms",
+        max_ms=200,
+        settings=(("DASHBOARD_CACHE_SECONDS", 60),),
     ),
     "api-list": Page("API list /api/v1/risks/", "/api/v1/risks/", "auditor", **LIST_TARGET),
     "api-history": Page(
@@ -297,16 +311,19 @@ PAGES = {
 def time_page(page: Page, subjects: Subjects, runs: int) -> Result:
     from urllib.parse import quote
 
+    from django.test import override_settings
+
     fields = {**subjects.__dict__, "search": quote(subjects.search)}
-    return page_result(
-        page.name.format(**fields),
-        page.target,
-        signed_in(getattr(subjects, page.reader)),
-        page.url.format(**fields),
-        max(2, runs // page.runs_divisor),
-        max_ms=page.max_ms,
-        max_queries=page.max_queries,
-    )
+    with override_settings(**dict(page.settings)):
+        return page_result(
+            page.name.format(**fields),
+            page.target,
+            signed_in(getattr(subjects, page.reader)),
+            page.url.format(**fields),
+            max(2, runs // page.runs_divisor),
+            max_ms=page.max_ms,
+            max_queries=page.max_queries,
+        )
 
 
 # --- Exports, each in a process of its own --------------------------------------------------------

@@ -166,6 +166,11 @@ REPLICA_PIN_SECONDS = env.int("REPLICA_PIN_SECONDS", default=5)
 # How old the navigation bar's "Waiting for you" counts of a page may be (0: counted on every
 # page). A person's own writes and the home page always count afresh.
 WAITING_COUNTS_CACHE_SECONDS = env.int("WAITING_COUNTS_CACHE_SECONDS", default=30)
+# How old the governance dashboard's figures may be (0: drawn at every visit). Drawn once per
+# scope (every team, a team, a person's teams) and shared by everyone who reads that scope; a
+# person's own write draws them afresh for their next visit. The dashboard says when they were
+# drawn.
+DASHBOARD_CACHE_SECONDS = env.int("DASHBOARD_CACHE_SECONDS", default=60)
 # Connection pooling (README, "Scaling out"). DATABASE_POOLER=pgbouncer: DATABASE_URL (and
 # REPLICA_URL) name a PgBouncer in transaction mode, so nothing may outlive a transaction on the
 # server: no server-side cursor WITH HOLD (exports read through apps.core.db.stream_rows), no

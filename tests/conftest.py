@@ -127,9 +127,10 @@ def media_root(settings, tmp_path):
 
 @pytest.fixture(autouse=True)
 def _waiting_counted_on_every_page(settings):
-    """Tests read the navigation bar's counts of the moment (tests/dashboard/test_waiting.py
-    tests the half-minute cache of production)."""
+    """Tests read the navigation bar's counts and the dashboard's figures of the moment
+    (tests/dashboard/test_waiting.py and test_drawn.py test production's caches)."""
     settings.WAITING_COUNTS_CACHE_SECONDS = 0
+    settings.DASHBOARD_CACHE_SECONDS = 0
 
 
 @pytest.fixture(autouse=True)

@@ -1,10 +1,12 @@
 """After a signed-in person's write, their navigation bar counts afresh (the counts are cached
-for ``WAITING_COUNTS_CACHE_SECONDS`` by :mod:`apps.dashboard.context_processors`)."""
+for ``WAITING_COUNTS_CACHE_SECONDS`` by :mod:`apps.dashboard.context_processors`) and their
+next home page draws the dashboard afresh (:mod:`apps.dashboard.drawn`)."""
 
 from __future__ import annotations
 
 from django.conf import settings
 
+from apps.dashboard import drawn
 from apps.dashboard.context_processors import forget_waiting
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
@@ -19,8 +21,10 @@ class ForgetWaitingAfterWritesMiddleware:
 
     def __call__(self, request):
         response = self.get_response(request)
-        if request.method not in SAFE_METHODS and settings.WAITING_COUNTS_CACHE_SECONDS:
+        if request.method not in SAFE_METHODS:
             user = getattr(request, "user", None)
             if user is not None and user.is_authenticated:
-                forget_waiting(user.pk)
+                if settings.WAITING_COUNTS_CACHE_SECONDS:
+                    forget_waiting(user.pk)
+                drawn.note_write(user.pk)
         return response

@@ -384,11 +384,16 @@ def dashboard(user, *, team_id: str | None = None, now: datetime.datetime | None
     scope = dashboard_scope(user, team_id)
     if scope is None:
         return None
-    now = now or timezone.now()
+    return figures(scope, now=now or timezone.now())
+
+
+def figures(scope: Scope, *, now: datetime.datetime) -> dict:
+    """Every figure of the dashboard of ``scope`` at ``now``."""
     today = timezone.localtime(now).date()
     return {
         "scope": scope,
         "today": today,
+        "drawn_at": now,
         "risks": risk_figures(scope, today=today),
         "systems": system_figures(scope, today=today),
         "overdue_mitigations": overdue_mitigations(scope, today=today),

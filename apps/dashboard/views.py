@@ -7,8 +7,7 @@ from django.views.generic import TemplateView
 
 from apps.accounts import permissions
 from apps.compliance import dashboard as compliance_dashboard
-from apps.core.replica import reading_from_replica
-from apps.dashboard import selectors, waiting
+from apps.dashboard import drawn, selectors, waiting
 from apps.dashboard.context_processors import Waiting
 from apps.monitoring import selectors as monitoring_selectors
 from apps.systems import permissions as system_permissions
@@ -32,11 +31,9 @@ class HomeView(LoginRequiredMixin, TemplateView):
         if permissions.has_global_read(user):
             context["all_teams"] = selectors.teams_with_system_counts()
         context["can_create_system"] = system_permissions.can_create_system(user)
-        # The governance dashboard: every team for global readers, one's own teams otherwise.
-        # Aggregates tolerate a moment's lag: from the replica when there is one (not right
-        # after this browser's own write: apps.core.replica).
-        with reading_from_replica():
-            context["dashboard"] = selectors.dashboard(user, team_id=self.request.GET.get("team"))
+        # The governance dashboard: every team for global readers, one's own teams otherwise;
+        # drawn once a minute per scope (apps.dashboard.drawn).
+        context["dashboard"] = drawn.rendered(user, team_id=self.request.GET.get("team"))
         # Monitored metrics beyond their thresholds now (one query; none: the section is hidden).
         context["current_breaches"] = list(monitoring_selectors.current_breaches(user)[:20])
         # Compliance: how far the obligations the person reads are (one query; none: no tile).
