@@ -116,22 +116,23 @@ def test_a_widget_of_another_kind_is_left_to_djangos_templates():
     assert "<input" in fast
 
 
-def _filter_sets():
+def _classes(module: str, base: type):
+    """The subclasses of ``base`` defined in each app's ``module`` (``filters``, ``forms``)."""
     for config in apps.get_app_configs():
         if not config.name.startswith("apps."):
             continue
         try:
-            module = importlib.import_module(f"{config.name}.filters")
+            found = importlib.import_module(f"{config.name}.{module}")
         except ModuleNotFoundError:
             continue
-        for value in vars(module).values():
-            if (
-                isinstance(value, type)
-                and issubclass(value, django_filters.FilterSet)
-                and value.__module__ == module.__name__
-                and value._meta.model is not None
-            ):
+        for value in vars(found).values():
+            is_one = isinstance(value, type) and issubclass(value, base)
+            if is_one and value.__module__ == found.__name__:
                 yield value
+
+
+def _filter_sets():
+    return (f for f in _classes("filters", django_filters.FilterSet) if f._meta.model is not None)
 
 
 @pytest.mark.django_db
@@ -155,24 +156,10 @@ def test_every_filter_bar_is_written_as_djangos_templates_write_it(invalid):
     assert compared > 100
 
 
-def _forms():
-    for config in apps.get_app_configs():
-        if not config.name.startswith("apps."):
-            continue
-        try:
-            module = importlib.import_module(f"{config.name}.forms")
-        except ModuleNotFoundError:
-            continue
-        for value in vars(module).values():
-            is_form = isinstance(value, type) and issubclass(value, forms.BaseForm)
-            if is_form and value.__module__ == module.__name__:
-                yield value
-
-
 @pytest.mark.django_db
 def test_every_form_that_stands_alone_is_written_as_djangos_templates_write_it():
     compared = 0
-    for form_class in _forms():
+    for form_class in _classes("forms", forms.BaseForm):
         try:
             form = form_class()
         except (TypeError, KeyError, AttributeError, ValueError):
