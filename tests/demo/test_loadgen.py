@@ -150,3 +150,26 @@ def test_without_history_no_history_is_written(db):
     assert not Risk.history.exists()
     generated = ContentType.objects.get_for_models(*VERSIONED, Team, RiskAcceptance).values()
     assert not AuditEvent.objects.filter(content_type__in=generated).exists()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_generated_data_leaves_the_risk_tally_rewritten_one_row_per_group():
+    from django.db import connection
+
+    from apps.risks.models import CELL_FIELDS, RiskTally
+
+    def file_of_the_tally():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT relfilenode FROM pg_class WHERE relname = %s",
+                [RiskTally._meta.db_table],
+            )
+            return cursor.fetchone()[0]
+
+    before = file_of_the_tally()
+    generate_load(history=False, **SMALL)
+
+    assert file_of_the_tally() != before  # VACUUM FULL: the table written afresh
+    groups = RiskTally.objects.values("team", *CELL_FIELDS, "covered")
+    assert RiskTally.objects.count() == groups.distinct().count()
