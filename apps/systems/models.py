@@ -148,8 +148,14 @@ def ungoverned_condition(today: datetime.date | None = None) -> models.Q:
     Computed from stored columns and the date (never stored itself: it changes at midnight), so
     every list, filter, count, export and reminder reads the same rule in the same query.
     """
-    in_service = models.Q(archived_at__isnull=True, lifecycle_stage__in=IN_SERVICE_STAGES)
-    return in_service & ~current_plan_condition(today)
+    return models.Q(archived_at__isnull=True) & in_service_without_plan_condition(today)
+
+
+def in_service_without_plan_condition(today: datetime.date | None = None) -> models.Q:
+    """:func:`ungoverned_condition` without its test of the archive, for a query that reads live
+    systems only: it can then be answered from the index of live systems alone (at 50,000
+    systems, the dashboard's count read the table, 33 ms, instead of the index)."""
+    return models.Q(lifecycle_stage__in=IN_SERVICE_STAGES) & ~current_plan_condition(today)
 
 
 class AISystemQuerySet(ArchivableQuerySet, TeamScopedQuerySet):
