@@ -153,7 +153,8 @@ def test_without_history_no_history_is_written(db):
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
+# serialized_rollback: the flush after the test would take the risk catalogues with it.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_generated_data_leaves_the_risk_tally_rewritten_one_row_per_group():
     from django.db import connection
 
