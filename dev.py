@@ -180,7 +180,7 @@ def test(pytest_args: list[str]) -> None:
     say("Checking the static files (the tests use production's hashed, compressed files)")
     run(PYTHON, "manage.py", "collectstatic_if_changed")
     say(
-        "Running the whole test suite (about 14 minutes on 2 cores)"
+        "Running the whole test suite (about 12 minutes on 2 cores)"
         if runs_everything(pytest_args)
         else "Running the tests asked for"
     )
