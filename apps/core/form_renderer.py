@@ -5,7 +5,7 @@ option; on this app's pages (a filter bar of a dozen fields on every list, the f
 record pages) that was about a tenth of the web processes' CPU under load. :class:`FastRenderer`
 writes the same markup, character for character, for the templates below (text-like inputs,
 check boxes, ``<select>`` with its options and groups, ``<textarea>``), and hands every other
-template (and any the project overrides) to Django's renderer. ``tests/core/test_form_renderer.py``
+template (and any an app overrides) to Django's renderer. ``tests/core/test_form_renderer.py``
 compares both on every widget the forms use.
 
 Set as ``FORM_RENDERER`` in the settings.
@@ -14,9 +14,12 @@ Set as ``FORM_RENDERER`` in the settings.
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
+import django.forms
 from django.forms.renderers import DjangoTemplates
 from django.utils.formats import localize
+from django.utils.functional import cached_property
 from django.utils.html import conditional_escape
 from django.utils.timezone import template_localtime
 
@@ -109,11 +112,28 @@ WRITERS: dict[str, Callable[[dict], str | None]] = {
 }
 
 
+# What the writers also stand for: the templates the widget templates include.
+INCLUDED = (f"{WIDGETS}attrs.html", f"{WIDGETS}input.html", OPTION_TEMPLATE)
+DJANGOS_OWN = Path(django.forms.__file__).parent / "templates"
+
+
 class FastRenderer(DjangoTemplates):
     """Django's template renderer, but for the widgets of :data:`WRITERS`, written in Python."""
 
+    @cached_property
+    def writers(self) -> dict[str, Callable[[dict], str | None]]:
+        """:data:`WRITERS`, less any template an app overrides (its own markup is then drawn
+        by its template; one of the included ones overridden: every widget by its template)."""
+
+        def djangos(name: str) -> bool:
+            return Path(self.get_template(name).origin.name).is_relative_to(DJANGOS_OWN)
+
+        if not all(djangos(name) for name in INCLUDED):
+            return {}
+        return {name: write for name, write in WRITERS.items() if djangos(name)}
+
     def render(self, template_name, context, request=None):
-        write = WRITERS.get(template_name)
+        write = self.writers.get(template_name)
         widget = context.get("widget") if write is not None else None
         if widget is not None and widget.get("template_name") == template_name:
             written = write(widget)

@@ -15,7 +15,7 @@ from django.test import override_settings
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy
 
-from apps.core.form_renderer import FastRenderer
+from apps.core.form_renderer import WRITERS, FastRenderer
 
 TEMPLATES = DjangoTemplates()
 FAST = FastRenderer()
@@ -173,3 +173,32 @@ def test_every_form_that_stands_alone_is_written_as_djangos_templates_write_it()
             assert fast == templates, f"{form_class.__name__}.{field.name}"
             compared += 1
     assert compared > 50
+
+
+def test_every_widget_template_it_writes_is_djangos_own():
+    assert FastRenderer().writers.keys() == WRITERS.keys()
+
+
+def _overriding(monkeypatch, overridden: str) -> FastRenderer:
+    renderer = FastRenderer()
+    real = renderer.get_template
+
+    def get_template(name):
+        template = real(name)
+        if name == overridden:
+            monkeypatch.setattr(template.origin, "name", "/srv/app/templates/" + name)
+        return template
+
+    monkeypatch.setattr(renderer, "get_template", get_template)
+    return renderer
+
+
+def test_a_widget_template_an_app_overrides_is_drawn_by_that_template(monkeypatch):
+    renderer = _overriding(monkeypatch, "django/forms/widgets/select.html")
+    assert "django/forms/widgets/select.html" not in renderer.writers
+    assert "django/forms/widgets/text.html" in renderer.writers
+
+
+def test_an_included_template_overridden_leaves_every_widget_to_the_templates(monkeypatch):
+    renderer = _overriding(monkeypatch, "django/forms/widgets/attrs.html")
+    assert renderer.writers == {}
