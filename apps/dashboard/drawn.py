@@ -56,8 +56,8 @@ def rendered(user, team_id: str | None = None) -> SafeString | None:
     seconds = settings.DASHBOARD_CACHE_SECONDS
     key = _key(scope, now)
     if seconds:
-        kept = cache.get(key)
-        wrote = cache.get(_wrote_key(user.pk))
+        found = cache.get_many([key, _wrote_key(user.pk)])  # one round trip
+        kept, wrote = found.get(key), found.get(_wrote_key(user.pk))
         fresh = kept is not None and kept[0] > time.time() - seconds  # the cache may keep it longer
         if fresh and (wrote is None or wrote < kept[0]):
             return mark_safe(kept[1])  # noqa: S308 - rendered by the template below

@@ -14,7 +14,8 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 
 class ForgetWaitingAfterWritesMiddleware:
     """After a signed-in person's write (any request but GET, HEAD, OPTIONS, TRACE), their cached
-    counts are forgotten: the page they see next counts what their change left waiting."""
+    counts are forgotten and their write is noted: the page they see next counts what their
+    change left waiting, and their next dashboard is drawn afresh."""
 
     def __init__(self, get_response):
         self.get_response = get_response
